@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './types';
+export * from './vector-ops';
+export * from './task-spec';
+export * from './async';
+export * from './logger';

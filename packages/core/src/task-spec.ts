@@ -1,0 +1,171 @@
+/**
+ * The task file: what to train, on which label, how, and when to stop.
+ * Validated strictly: an unknown field is an error, because a typo must never be
+ * silently ignored. Defaults are documented on each field.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError, InputError } from './errors';
+
+const positiveInt = z.number().int().positive();
+
+const LogisticRegression = z.strictObject({
+  type: z.literal('logistic-regression'),
+  /** L2 regularisation of the weights; default 0. */
+  l2: z.number().nonnegative().default(0),
+});
+const LinearRegression = z.strictObject({
+  type: z.literal('linear-regression'),
+  l2: z.number().nonnegative().default(0),
+});
+const Mlp = z.strictObject({
+  type: z.literal('mlp'),
+  /** Hidden layer widths; default [64]. */
+  hidden: z.array(positiveInt).min(1).default([64]),
+  activation: z.enum(['relu', 'tanh', 'sigmoid']).default('relu'),
+  /** Dropout after each hidden layer; default 0. */
+  dropout: z.number().min(0).max(0.9).default(0),
+  l2: z.number().nonnegative().default(0),
+});
+const Cnn = z.strictObject({
+  type: z.literal('cnn'),
+  /** [height, width, channels]; height*width*channels must equal the feature count. Default [8, 8, 1] (digits). */
+  inputShape: z.tuple([positiveInt, positiveInt, positiveInt]).default([8, 8, 1]),
+  /** Filters of each 2-D convolution; default [16, 32]. */
+  filters: z.array(positiveInt).min(1).default([16, 32]),
+  kernelSize: positiveInt.default(3),
+  /** Dense layers after the convolutions; default [64]. */
+  dense: z.array(positiveInt).default([64]),
+  dropout: z.number().min(0).max(0.9).default(0),
+  l2: z.number().nonnegative().default(0),
+});
+
+export const ModelSpecSchema = z.discriminatedUnion('type', [LogisticRegression, LinearRegression, Mlp, Cnn]);
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+
+export const TrainSpecSchema = z.strictObject({
+  optimizer: z.enum(['sgd', 'adam']).default('adam'),
+  learningRate: z.number().positive().max(10).default(0.01),
+  batchSize: positiveInt.max(65536).default(32),
+  localEpochs: positiveInt.max(1000).default(1),
+});
+export type TrainSpec = z.infer<typeof TrainSpecSchema>;
+
+export const AggregationSpecSchema = z.strictObject({
+  /** Only synchronous rounds so far. */
+  mechanism: z.literal('sync').default('sync'),
+  strategy: z.literal('fedavg').default('fedavg'),
+  /** Rounds to run unless the target is met first; default 10. */
+  rounds: positiveInt.max(100000).default(10),
+  /** Updates a round needs to be aggregated, and data owners that must join before round 1; default 2. */
+  minClients: positiveInt.max(100000).default(2),
+  /** How long a round waits for updates before it closes with what arrived; default 120. */
+  roundTimeoutS: z.number().positive().max(86400).default(120),
+  /** How long the coordinator waits for minClients data owners to join; default 600. */
+  joinTimeoutS: z.number().positive().max(86400).default(600),
+  /** A round with fewer than minClients updates is retried this many times before the task fails; default 3. */
+  maxRoundRetries: z.number().int().nonnegative().max(100).default(3),
+  /** samples: weight each update by its sample count (FedAvg); uniform: plain mean. Default samples. */
+  weighting: z.enum(['samples', 'uniform']).default('samples'),
+});
+export type AggregationSpec = z.infer<typeof AggregationSpecSchema>;
+
+/** Metrics where larger is better; the others (loss, mse) stop when at or below the value. */
+export const HIGHER_IS_BETTER = new Set(['accuracy', 'precision', 'recall', 'auc']);
+
+export const TargetSpecSchema = z.strictObject({
+  metric: z.enum(['accuracy', 'precision', 'recall', 'auc', 'loss', 'mse']),
+  value: z.number(),
+});
+export type TargetSpec = z.infer<typeof TargetSpecSchema>;
+
+export const TaskSpecSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    /** Default tabular-classification. */
+    type: z.enum(['tabular-classification', 'image-classification', 'regression']).default('tabular-classification'),
+    /** Seed of weight initialisation and shuffling; default 42. */
+    seed: z.number().int().nonnegative().default(42),
+    model: ModelSpecSchema,
+    data: z.strictObject({
+      /** Name of the label column. */
+      label: z.string().min(1),
+      /** Feature columns in model-input order; default: every column but the label, in file order. */
+      features: z.array(z.string().min(1)).min(1).optional(),
+    }),
+    train: TrainSpecSchema.default(TrainSpecSchema.parse({})),
+    aggregation: AggregationSpecSchema.default(AggregationSpecSchema.parse({})),
+    /** Stop early when the metric reaches the value (M-9.5). */
+    target: TargetSpecSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const regressionModel = spec.model.type === 'linear-regression';
+    if (spec.type === 'regression' && spec.model.type === 'logistic-regression') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'type'], message: 'logistic-regression is a classifier; use linear-regression or mlp for type regression' });
+    }
+    if (spec.type !== 'regression' && regressionModel) {
+      ctx.addIssue({ code: 'custom', path: ['model', 'type'], message: `linear-regression needs type: regression (type is ${spec.type})` });
+    }
+    if (spec.target) {
+      const m = spec.target.metric;
+      if (spec.type === 'regression' && HIGHER_IS_BETTER.has(m)) {
+        ctx.addIssue({ code: 'custom', path: ['target', 'metric'], message: `${m} is a classification metric; use mse or loss for regression` });
+      }
+      if (spec.type !== 'regression' && m === 'mse') {
+        ctx.addIssue({ code: 'custom', path: ['target', 'metric'], message: 'mse is a regression metric; use accuracy, precision, recall, auc or loss' });
+      }
+    }
+    if (spec.data.features?.includes(spec.data.label)) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'features'], message: `the label ${spec.data.label} cannot also be a feature` });
+    }
+  });
+
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+export type TaskSpecInput = z.input<typeof TaskSpecSchema>;
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const keys = (issue as { keys: string[] }).keys;
+    const prefix = issue.path.length ? `${where}.` : '';
+    return `unknown field ${keys.map((k) => prefix + k).join(', ')}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/** Validates a parsed task object; `source` names it in errors. */
+export function parseTaskSpec(value: unknown, source = 'task'): TaskSpec {
+  const result = TaskSpecSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map(describeIssue);
+    throw new ConfigError(`${source}: ${problems.join('; ')}`, {
+      fix: 'correct the task file; README.md "Task file" lists every field',
+    });
+  }
+  return result.data;
+}
+
+/** Reads and validates a JSON or YAML task file. */
+export function loadTaskFile(path: string): TaskSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read task file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      fix: 'check the --task path',
+      cause: err,
+    });
+  }
+  let value: unknown;
+  try {
+    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`task file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`, {
+      fix: 'fix the syntax of the task file',
+      cause: err,
+    });
+  }
+  return parseTaskSpec(value, path);
+}
