@@ -1,4 +1,4 @@
-/** Unit tests live beside the code (packages/*/src/**/*.test.ts); integration tests in test/. */
+// Unit tests live beside the code (packages/NAME/src/**/*.test.ts); integration tests in test/.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/test'],

@@ -1,1 +1,2 @@
-export {};
+export * from './weighted-mean';
+export * from './sync-strategy';

@@ -1,1 +1,5 @@
-export {};
+/** @fmls/auditor: the auditor daemon: event intake, reliability checks, the hash-chained log. */
+export * from './auditor-handler';
+export * from './digest-cross-check';
+export * from './start-auditor';
+export * from './validate-event';

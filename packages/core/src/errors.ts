@@ -66,3 +66,6 @@ export function asFmlsError(err: unknown): FmlsError {
     fix: 'this is a bug in fmls; rerun with FMLS_DEBUG=1 for the stack trace and report it',
   });
 }
+
+/** A caller without a valid session or credential: join (again) first. */
+export class AuthError extends FmlsError {}

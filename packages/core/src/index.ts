@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './types';
+export * from './model-schema';
 export * from './vector-ops';
 export * from './task-spec';
 export * from './async';

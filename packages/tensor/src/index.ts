@@ -1,1 +1,11 @@
-export {};
+/**
+ * @fmls/tensor: the TensorFlow.js instance, backend selection, the model zoo, flat weight
+ * vectors, local training, quality metrics and model files.
+ */
+export { tf } from './tf';
+export { type BackendInfo, activeBackend, selectBackend } from './backend';
+export { type ModelShape, buildModel } from './models';
+export { getFlatWeights, paramCount, setFlatWeights } from './weights';
+export { classificationMetrics, regressionMetrics } from './metrics';
+export { type TrainData, type TrainResult, evaluate, predict, trainLocal } from './train';
+export { loadModel, saveModel } from './model-io';

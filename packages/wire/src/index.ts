@@ -1,1 +1,10 @@
-export {};
+export * from './address';
+export * from './audit-sink';
+export * from './auditor-service';
+export * from './coordinator-service';
+export * from './messages';
+export { PROTOCOL_VERSION, PROTO_ROOT } from './proto';
+export * from './retry';
+export * from './server';
+export * from './status-errors';
+export * from './tensor-chunks';

@@ -1,0 +1,220 @@
+/**
+ * The synchronous round loop: wait for data owners, fix the global schema and initial
+ * model, then open rounds, close each when every live data owner has delivered or the
+ * deadline passes, aggregate when at least minClients updates arrived (else retry the
+ * round), evaluate, record, and stop at the target or the last round.
+ */
+import { HIGHER_IS_BETTER, isClassification, sleep, TaskFailedError, type Logger, type QualityMetrics } from '@fmls/core';
+import { createSyncStrategy } from '@fmls/aggregation';
+import { vectorDigest, type AuditSink } from '@fmls/wire';
+import { buildModel, getFlatWeights, setFlatWeights, type tf } from '@fmls/tensor';
+import type { ClientRegistry } from './client-registry';
+import { buildGlobalSchema } from './global-schema';
+import { Round } from './round';
+import type { RoundMetrics, RunOutputs } from './run-outputs';
+import type { TaskState } from './task-state';
+import type { TestEvaluator } from './test-evaluator';
+
+/** After minClients have joined, how long to wait for more before round 1. */
+const JOIN_GRACE_MS = 1000;
+
+export interface RoundLoopDeps {
+  state: TaskState;
+  registry: ClientRegistry;
+  outputs: RunOutputs;
+  audit: AuditSink;
+  logger: Logger;
+  tester?: TestEvaluator;
+  /** Called with each round's metrics line (progress reporting). */
+  onRound?: (m: RoundMetrics) => void;
+}
+
+export class RoundLoop {
+  private model: tf.LayersModel | undefined;
+  private lastMetrics: RoundMetrics | undefined;
+
+  constructor(private readonly deps: RoundLoopDeps) {}
+
+  /** Runs the task to the end; resolves with the outcome, never throws for a task failure. */
+  async run(): Promise<{ outcome: 'succeeded' | 'failed'; reason: string }> {
+    const { state, logger, audit } = this.deps;
+    try {
+      await this.waitForClients();
+      this.initialise();
+      const reason = await this.rounds();
+      state.phase = 'finished';
+      state.outcomeReason = reason;
+      logger.info({ reason, version: state.version }, 'task finished');
+      return { outcome: 'succeeded', reason };
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      state.phase = 'failed';
+      state.outcomeReason = reason;
+      logger.error({ reason }, 'task failed');
+      return { outcome: 'failed', reason };
+    } finally {
+      if (state.round) state.round.closed = true;
+      audit.emit('task-finished', {
+        taskId: state.taskId,
+        details: { outcome: state.phase === 'finished' ? 'succeeded' : 'failed', reason: state.outcomeReason, rounds: state.version, metrics: this.lastMetrics ?? {} },
+      });
+      this.deps.outputs.writeResult({
+        outcome: state.phase === 'finished' ? 'succeeded' : 'failed',
+        reason: state.outcomeReason,
+        rounds: state.version,
+        version: state.version,
+        metrics: this.lastMetrics as unknown as Record<string, unknown> | undefined,
+      });
+      state.changed();
+    }
+  }
+
+  private async waitForClients(): Promise<void> {
+    const { state, registry, logger } = this.deps;
+    const { minClients, joinTimeoutS } = state.spec.aggregation;
+    const until = Date.now() + joinTimeoutS * 1000;
+    logger.info({ minClients }, `waiting for ${minClients} data owner(s) to join`);
+    while (registry.active().length < minClients) {
+      if (Date.now() >= until) {
+        throw new TaskFailedError(`only ${registry.active().length} of ${minClients} data owners joined within ${joinTimeoutS}s`, {
+          fix: 'start more data owners, lower aggregation.minClients, or raise aggregation.joinTimeoutS',
+        });
+      }
+      await state.nextChange(until - Date.now());
+    }
+    await sleep(JOIN_GRACE_MS);
+  }
+
+  private initialise(): void {
+    const { state, registry, outputs, logger, tester } = this.deps;
+    const schema = buildGlobalSchema(state.spec, registry.active());
+    const numOutputs = isClassification(schema.type) ? schema.classes.length : 1;
+    if (isClassification(schema.type) && numOutputs < 2) {
+      throw new TaskFailedError(`the data owners hold only one class (${schema.classes.join(', ')}); a classifier needs at least two`);
+    }
+    this.model = buildModel(state.spec.model, { numFeatures: schema.features.length, numOutputs, type: schema.type }, state.spec.seed);
+    state.schema = schema;
+    state.schemaJson = JSON.stringify(schema);
+    state.global = getFlatWeights(this.model);
+    state.globalDigest = vectorDigest(state.global);
+    state.version = 0;
+    outputs.writeSchema(schema);
+    if (tester) {
+      const { rows, dropped } = tester.prepare(schema);
+      logger.info({ rows, dropped }, 'test data ready');
+    }
+    state.phase = 'running';
+    logger.info(
+      { features: schema.features.length, classes: schema.classes.length, params: state.global.length, clients: registry.active().length },
+      'global schema fixed, initial model built',
+    );
+    this.deps.audit.emit('task-started', { taskId: state.taskId, details: { spec: state.spec, minClients: state.spec.aggregation.minClients, params: state.global.length } });
+  }
+
+  /** Returns why training stopped. */
+  private async rounds(): Promise<string> {
+    const { state, registry, logger, audit } = this.deps;
+    const agg = state.spec.aggregation;
+    const strategy = createSyncStrategy(agg.strategy);
+    let attempt = 0;
+    for (let number = 1; number <= agg.rounds; ) {
+      const round = new Round(number, state.version, attempt, state.global.length, agg.roundTimeoutS * 1000);
+      state.round = round;
+      state.changed();
+      logger.debug({ round: number, attempt }, 'round opened');
+      await this.untilClosable(round);
+      round.closed = true;
+      const accepted = round.accepted();
+      if (accepted.length < agg.minClients) {
+        attempt++;
+        const why = `round ${number}: ${accepted.length} of ${agg.minClients} required updates arrived (${registry.active().length} data owners live)`;
+        audit.emit('round-retried', { taskId: state.taskId, round: number, details: { reason: why, received: accepted.length, needed: agg.minClients } });
+        if (attempt > agg.maxRoundRetries) {
+          throw new TaskFailedError(`${why}; gave up after ${agg.maxRoundRetries} retries`, { fix: 'check the data owners are running, or lower aggregation.minClients' });
+        }
+        logger.warn(`${why}; retrying the round (retry ${attempt} of ${agg.maxRoundRetries})`);
+        continue;
+      }
+      const aggStart = performance.now();
+      state.global = strategy.apply(state.global, round.accumulator.mean());
+      state.version++;
+      state.globalDigest = vectorDigest(state.global);
+      const aggregateS = (performance.now() - aggStart) / 1000;
+      const metrics = await this.record(round, aggregateS);
+      attempt = 0;
+      number++;
+      const target = state.spec.target;
+      const value = target ? (metrics[target.metric as keyof RoundMetrics] as number | undefined) : undefined;
+      if (target && value !== undefined && (HIGHER_IS_BETTER.has(target.metric) ? value >= target.value : value <= target.value)) {
+        return `target ${target.metric} ${HIGHER_IS_BETTER.has(target.metric) ? '>=' : '<='} ${target.value} reached in round ${round.number} (${value.toFixed(4)})`;
+      }
+    }
+    return `completed ${agg.rounds} rounds`;
+  }
+
+  /** Waits until every live data owner has delivered (with enough updates), or the deadline. */
+  private async untilClosable(round: Round): Promise<void> {
+    const { state, registry } = this.deps;
+    for (;;) {
+      const live = registry.active();
+      const allDelivered = live.length > 0 && live.every((c) => round.deliveries.has(c.id));
+      if (allDelivered && round.accepted().length >= state.spec.aggregation.minClients) return;
+      const left = round.deadline - Date.now();
+      if (left <= 0) return;
+      await state.nextChange(Math.min(left, 1000));
+    }
+  }
+
+  private async record(round: Round, aggregateS: number): Promise<RoundMetrics> {
+    const { state, outputs, tester, audit, logger } = this.deps;
+    const schema = state.schema;
+    const model = this.model;
+    if (!schema || !model) throw new Error('record() before initialise()');
+    setFlatWeights(model, state.global);
+    const evalStart = performance.now();
+    const test: QualityMetrics | undefined = tester?.evaluate(model, schema);
+    const evalS = (performance.now() - evalStart) / 1000;
+    await outputs.writeModel(model);
+    const accepted = round.accepted();
+    const fed = {
+      version: round.version,
+      loss: round.weightedMetric('eval_loss'),
+      accuracy: round.weightedMetric('eval_accuracy'),
+      mse: round.weightedMetric('eval_mse'),
+    };
+    const quality = test ?? { loss: fed.loss, accuracy: fed.accuracy, mse: fed.mse };
+    const metrics: RoundMetrics = {
+      round: round.number,
+      version: state.version,
+      attempt: round.attempt,
+      participants: accepted.map(([id]) => id),
+      rejected: round.rejected().map(([id]) => id),
+      samples: accepted.reduce((s, [, d]) => s + d.samples, 0),
+      metricsSource: test ? 'test' : 'federated',
+      loss: quality.loss,
+      accuracy: 'accuracy' in quality ? quality.accuracy : undefined,
+      precision: test?.precision,
+      recall: test?.recall,
+      auc: test?.auc,
+      mse: 'mse' in quality ? quality.mse : undefined,
+      federated: fed,
+      trainLoss: round.weightedMetric('train_loss'),
+      durations: { roundS: (Date.now() - round.startedAt) / 1000, aggregateS, evalS },
+      bytesIn: accepted.reduce((s, [, d]) => s + d.bytes, 0),
+      time: new Date().toISOString(),
+    };
+    outputs.appendMetrics(metrics);
+    this.lastMetrics = metrics;
+    this.deps.onRound?.(metrics);
+    logger.info(
+      { round: metrics.round, participants: metrics.participants.length, loss: metrics.loss, accuracy: metrics.accuracy, mse: metrics.mse },
+      `round ${metrics.round} closed`,
+    );
+    audit.emit('round-closed', {
+      taskId: state.taskId,
+      round: round.number,
+      details: { version: state.version, participants: metrics.participants, rejected: metrics.rejected, metrics: { loss: metrics.loss, accuracy: metrics.accuracy, mse: metrics.mse, source: metrics.metricsSource } },
+    });
+    return metrics;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Receives one update stream. Every update is validated before it touches the round:
+ * header (task, session, round, version, sizes), then each chunk (order, range, finite
+ * values) while it is copied into a staging buffer, then the digest. Only then is it
+ * folded into the round's running mean, so a bad update never reaches the model.
+ * Staging buffers come from a fixed pool: memory is O(model x pool), not O(clients).
+ */
+import { Semaphore, ValidationError, type Logger } from '@fmls/core';
+import { updateWeight } from '@fmls/aggregation';
+import { PROTOCOL_VERSION, VectorAssembler, type AuditSink, type UpdateHeader, type UpdatePartMessage, type UploadReply } from '@fmls/wire';
+import type { ClientRegistry } from './client-registry';
+import type { TaskState } from './task-state';
+
+const MAX_METRICS = 64;
+
+export class UpdateIntake {
+  private readonly slots: Semaphore;
+  private readonly free: Float32Array[] = [];
+
+  constructor(
+    private readonly state: TaskState,
+    private readonly registry: ClientRegistry,
+    private readonly audit: AuditSink,
+    private readonly logger: Logger,
+    poolSize = 4,
+  ) {
+    this.slots = new Semaphore(poolSize);
+  }
+
+  async receive(parts: AsyncIterable<UpdatePartMessage>): Promise<UploadReply> {
+    const iterator = parts[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done || !first.value.header) return { accepted: false, reason: 'the stream must start with an update header' };
+    const header = first.value.header;
+    const client = this.registry.authenticate(header.clientId, header.session);
+    const round = this.state.round;
+    const digestHex = Buffer.from(header.sha256).toString('hex');
+
+    const previous = round?.deliveries.get(client.id);
+    if (previous && previous.uploadId === header.uploadId) {
+      // A retry of an upload whose reply was lost: acknowledge it, never apply it twice.
+      return { accepted: previous.accepted, reason: previous.accepted ? 'duplicate upload, already applied' : previous.reason ?? '' };
+    }
+    const headerProblem = this.checkHeader(header, client.samples);
+    if (headerProblem) return this.reject(header, headerProblem, digestHex, false);
+
+    const release = await this.slots.acquire();
+    const buffer = this.free.pop() ?? new Float32Array(this.state.global.length);
+    try {
+      const assembler = new VectorAssembler(this.state.global.length, buffer);
+      try {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          if (!next.value.chunk) throw new ValidationError('a second header arrived inside the update stream');
+          assembler.add(next.value.chunk);
+        }
+        assembler.finish(header.sha256);
+      } catch (err) {
+        if (err instanceof ValidationError) return this.reject(header, err.message, digestHex, true);
+        throw err;
+      }
+      // The round may have closed while the stream was arriving.
+      const current = this.state.round;
+      if (!current || current !== round || current.closed) return this.reject(header, `round ${header.round} closed before the update completed`, digestHex, false);
+      if (current.deliveries.has(client.id)) return this.reject(header, `an update for round ${header.round} was already received from ${client.id}`, digestHex, false);
+      current.accumulator.add(assembler.vector, updateWeight(header.sampleCount, this.state.spec.aggregation.weighting));
+      current.deliveries.set(client.id, {
+        accepted: true,
+        samples: header.sampleCount,
+        uploadId: header.uploadId,
+        digest: digestHex,
+        metrics: header.metrics,
+        bytes: assembler.vector.byteLength,
+      });
+      this.logger.info({ client: client.id, round: header.round, samples: header.sampleCount }, 'update accepted');
+      this.audit.emit('update-accepted', {
+        node: client.id,
+        taskId: this.state.taskId,
+        round: header.round,
+        details: { digest: digestHex, samples: header.sampleCount, modelVersion: header.modelVersion, uploadId: header.uploadId },
+      });
+      this.state.changed();
+      return { accepted: true, reason: '' };
+    } finally {
+      this.free.push(buffer);
+      release();
+    }
+  }
+
+  private checkHeader(h: UpdateHeader, declaredSamples: number): string | undefined {
+    const round = this.state.round;
+    if (h.protocolVersion !== PROTOCOL_VERSION) return `protocol version ${h.protocolVersion} is not supported (coordinator speaks ${PROTOCOL_VERSION})`;
+    if (h.taskId !== this.state.taskId) return `update is for task ${h.taskId}, this coordinator runs ${this.state.taskId}`;
+    if (!round || round.closed) return `no round is open (update names round ${h.round})`;
+    if (h.round !== round.number) return `update names round ${h.round}, the open round is ${round.number}`;
+    if (h.modelVersion !== round.version) return `update was trained from version ${h.modelVersion}, round ${round.number} trains from ${round.version}`;
+    if (round.deliveries.has(h.clientId)) return `an update for round ${h.round} was already received from ${h.clientId}`;
+    if (h.numParams !== this.state.global.length) return `update has ${h.numParams} values, the model has ${this.state.global.length}`;
+    if (!Number.isSafeInteger(h.sampleCount) || h.sampleCount < 1) return `sample count ${h.sampleCount} must be a positive integer`;
+    if (h.sampleCount > declaredSamples) return `sample count ${h.sampleCount} exceeds the ${declaredSamples} rows declared at join`;
+    if (!h.uploadId || h.uploadId.length > 200) return 'upload id must be 1 to 200 characters';
+    if (h.sha256.length !== 32) return 'digest must be 32 bytes of SHA-256';
+    const metrics = Object.entries(h.metrics);
+    if (metrics.length > MAX_METRICS) return `too many metrics (${metrics.length} > ${MAX_METRICS})`;
+    const bad = metrics.find(([, v]) => !Number.isFinite(v));
+    if (bad) return `metric ${bad[0]} is ${bad[1]}; metrics must be finite`;
+    return undefined;
+  }
+
+  private reject(h: UpdateHeader, reason: string, digest: string, record: boolean): UploadReply {
+    this.logger.warn({ client: h.clientId, round: h.round, reason }, 'update rejected');
+    this.audit.emit('update-rejected', { node: h.clientId, taskId: this.state.taskId, round: h.round, details: { reason, digest, samples: h.sampleCount } });
+    const round = this.state.round;
+    // A data owner whose update for the open round is invalid is done for that round: the round goes on without it.
+    if (record && round && !round.closed && h.round === round.number && !round.deliveries.has(h.clientId)) {
+      round.deliveries.set(h.clientId, { accepted: false, samples: h.sampleCount, uploadId: h.uploadId, digest, reason, metrics: {}, bytes: 0 });
+      this.state.changed();
+    }
+    return { accepted: false, reason };
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The data-owner daemon (R-2): checks its data, joins the coordinator's task with
+ * statistics only, then for each assignment downloads the global model (validated),
+ * evaluates it locally, trains, and uploads the new weights. Raw rows never leave.
+ */
+import { randomBytes } from 'node:crypto';
+import { isClassification, parseModelSchema, parseTaskSpec, TaskFailedError, ValidationError, type BackendPreference, type Logger, type ModelSchema, type TaskSpec } from '@fmls/core';
+import { PROTOCOL_VERSION, AuditSink, vectorDigest, type Assignment } from '@fmls/wire';
+import { buildModel, evaluate, getFlatWeights, selectBackend, setFlatWeights, trainLocal, type tf, type TrainData } from '@fmls/tensor';
+import { CoordinatorSession } from './coordinator-session';
+import { applyFault, type Fault } from './faults';
+import { LocalData } from './local-data';
+
+export interface DataOwnerOptions {
+  coordinator: string;
+  id: string;
+  dataCsv: string;
+  testCsv?: string;
+  /** Checked before connecting when given; otherwise taken from the task. */
+  label?: string;
+  auditor?: string;
+  backend: BackendPreference;
+  logger: Logger;
+  /** How long to wait for the coordinator at start; default 30 s. */
+  connectTimeoutMs?: number;
+  /** How long to keep retrying a coordinator that went away mid-task; default 120 s. */
+  reconnectTimeoutMs?: number;
+  fault?: Fault;
+}
+
+/** Long-poll length; the coordinator holds a poll at most 20 s. */
+const POLL_MS = 15000;
+const TRANSFER_TIMEOUT_MS = 300000;
+
+export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSignal): Promise<{ outcome: string; reason: string; rounds: number }> {
+  const { logger } = options;
+  // Inputs first: a bad file is reported before any connection is made.
+  const table = LocalData.read(options.dataCsv);
+  const testTable = options.testCsv ? LocalData.read(options.testCsv) : undefined;
+  if (options.label) {
+    LocalData.checkLabel(table, options.label);
+    if (testTable) LocalData.checkLabel(testTable, options.label);
+  }
+  const backend = await selectBackend(options.backend, (msg) => logger.info(msg));
+  const session = new CoordinatorSession(options.coordinator, options.id, options.reconnectTimeoutMs ?? 120000, logger);
+  const audit = new AuditSink(options.auditor, `data-owner:${options.id}`, logger);
+  try {
+    const info = await session.fetchTask(options.connectTimeoutMs ?? 30000);
+    const spec = parseTaskSpec(JSON.parse(info.specJson), `task ${info.taskId} from the coordinator`);
+    if (options.label && options.label !== spec.data.label) {
+      logger.warn(`--label ${options.label} differs from the task's label ${spec.data.label}; using the task's`);
+    }
+    const local = LocalData.forTask(table, spec);
+    const localTest = testTable ? LocalData.forTask(testTable, spec) : undefined;
+    await session.join({
+      protocolVersion: PROTOCOL_VERSION,
+      taskId: info.taskId,
+      clientId: options.id,
+      features: local.dataset.features,
+      stats: local.stats(),
+      classes: local.classes(spec),
+      sampleCount: local.samples,
+      backend: backend.detail,
+    });
+    logger.info({ taskId: info.taskId, samples: local.samples }, 'joined');
+    const trainer = new LocalTrainer(spec, local, localTest, logger);
+    let rounds = 0;
+    for (;;) {
+      if (signal?.aborted) {
+        await session.leave(info.taskId, 'stopped by signal');
+        return { outcome: 'stopped', reason: 'stopped by signal', rounds };
+      }
+      const a: Assignment = await session.call((s) => session.connection.awaitAssignment({ taskId: info.taskId, clientId: options.id, session: s, waitMs: POLL_MS }, POLL_MS + 10000));
+      if (a.kind === 'DONE') {
+        logger.info({ outcome: a.outcome, reason: a.reason }, 'task over');
+        if (a.outcome !== 'succeeded') throw new TaskFailedError(`task ${info.taskId} failed at the coordinator: ${a.reason}`);
+        return { outcome: a.outcome, reason: a.reason, rounds };
+      }
+      if (a.kind !== 'TRAIN') continue;
+      const download = await session
+        .call((s) => session.connection.downloadModel({ taskId: info.taskId, clientId: options.id, session: s, modelVersion: a.modelVersion }, TRANSFER_TIMEOUT_MS))
+        .catch((err: unknown) => {
+          // The version moved on while we asked (we were slow): poll again for the current one.
+          logger.warn(`model download for round ${a.round} failed: ${(err as Error).message}`);
+          return undefined;
+        });
+      if (!download) continue;
+      const schema = parseModelSchema(a.schemaJson, 'the schema from the coordinator');
+      const result = await trainer.round(schema, download.vector, a.round);
+      if (options.fault) applyFault(options.fault, result.weights);
+      const digest = vectorDigest(result.weights);
+      if (options.fault?.kind === 'bad-digest') digest[0] ^= 0xff;
+      const uploadId = `${options.id}-r${a.round}-v${a.modelVersion}-${randomBytes(4).toString('hex')}`;
+      audit.emit('update-sent', { node: options.id, taskId: info.taskId, round: a.round, details: { digest: digest.toString('hex'), samples: local.samples, modelVersion: a.modelVersion } });
+      const reply = await session.call((s) =>
+        session.connection.uploadUpdate(
+          { protocolVersion: PROTOCOL_VERSION, taskId: info.taskId, clientId: options.id, session: s, uploadId, round: a.round, modelVersion: a.modelVersion, sampleCount: local.samples, numParams: result.weights.length, sha256: digest, metrics: result.metrics },
+          result.weights,
+          TRANSFER_TIMEOUT_MS,
+        ),
+      );
+      rounds++;
+      if (reply.accepted) logger.info({ round: a.round, ...result.metrics }, `round ${a.round}: update accepted`);
+      else logger.warn({ round: a.round }, `round ${a.round}: update rejected: ${reply.reason}`);
+    }
+  } finally {
+    session.close();
+    await audit.flush(3000);
+    audit.close();
+  }
+}
+
+/** Holds the model between rounds and the data prepared for the current schema. */
+class LocalTrainer {
+  private model: tf.LayersModel | undefined;
+  private schemaJson = '';
+  private train: TrainData | undefined;
+  private test: TrainData | undefined;
+
+  constructor(private readonly spec: TaskSpec, private readonly local: LocalData, private readonly localTest: LocalData | undefined, private readonly logger: Logger) {}
+
+  async round(schema: ModelSchema, weights: Float32Array, round: number): Promise<{ weights: Float32Array; metrics: Record<string, number> }> {
+    const numOutputs = isClassification(schema.type) ? schema.classes.length : 1;
+    const json = JSON.stringify(schema);
+    if (!this.model || json !== this.schemaJson) {
+      this.model?.dispose();
+      this.model = buildModel(this.spec.model, { numFeatures: schema.features.length, numOutputs, type: schema.type }, this.spec.seed);
+      this.train = this.local.toTrainData(schema);
+      this.test = this.localTest?.toTrainData(schema);
+      this.schemaJson = json;
+      this.logger.info({ params: weights.length }, 'model built for the task schema');
+    }
+    const model = this.model;
+    setFlatWeights(model, weights);
+    const evalData = this.test ?? (this.train as TrainData);
+    const before = evaluate(model, evalData, schema.type, numOutputs);
+    const trained = await trainLocal(model, this.train as TrainData, this.spec.train, schema.type, numOutputs, this.spec.seed + round);
+    if (!Number.isFinite(trained.loss)) throw new ValidationError(`local training diverged in round ${round} (loss ${trained.loss})`, { fix: 'lower train.learningRate in the task' });
+    const metrics: Record<string, number> = { eval_loss: before.loss, eval_count: before.count, train_loss: trained.loss, train_seconds: trained.seconds };
+    if (before.accuracy !== undefined) metrics.eval_accuracy = before.accuracy;
+    if (before.mse !== undefined) metrics.eval_mse = before.mse;
+    return { weights: getFlatWeights(model), metrics };
+  }
+}

@@ -1,0 +1,44 @@
+/** The Auditor service on both sides of the wire. */
+import * as grpc from '@grpc/grpc-js';
+import type { Ack, Ack__Output } from './generated/fmls/v1/Ack';
+import type { AuditEvent, AuditEvent__Output } from './generated/fmls/v1/AuditEvent';
+import type { AuditorClient } from './generated/fmls/v1/Auditor';
+import { loadContract } from './proto';
+import { callFailed, toServiceError } from './status-errors';
+
+export interface AuditorHandlers {
+  record(event: AuditEvent__Output): Promise<Ack> | Ack;
+}
+
+export function addAuditorService(server: grpc.Server, handlers: AuditorHandlers): void {
+  const impl: grpc.UntypedServiceImplementation = {
+    Record: ((call, callback) => {
+      Promise.resolve()
+        .then(() => handlers.record(call.request))
+        .then((res) => callback(null, res), (err: unknown) => callback(toServiceError(err)));
+    }) as grpc.handleUnaryCall<AuditEvent__Output, Ack>,
+  };
+  server.addService(loadContract().Auditor.service, impl);
+}
+
+export class AuditorConnection {
+  private readonly client: AuditorClient;
+  constructor(readonly address: string) {
+    const Ctor = loadContract().Auditor;
+    this.client = new Ctor(address, grpc.credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+    });
+  }
+  record(event: AuditEvent, timeoutMs = 3000): Promise<Ack__Output> {
+    return new Promise((resolve, reject) => {
+      this.client.record(event, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(Object.assign(callFailed(this.address, 'Record', err), { code: err.code }));
+        else resolve(res as Ack__Output);
+      });
+    });
+  }
+  close(): void {
+    this.client.close();
+  }
+}
