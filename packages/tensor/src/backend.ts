@@ -17,7 +17,8 @@ export interface BackendInfo {
   detail: string;
 }
 
-type Attempt = { ok: true; info: BackendInfo } | { ok: false; reason: string };
+/** `notes` say why better variants of a backend that loaded were skipped (tfjs-node-gpu for tfjs-node). */
+type Attempt = { ok: true; info: BackendInfo; notes?: string[] } | { ok: false; reason: string };
 
 /** Tried in this order for 'tensorflow' (and first for 'auto'). */
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
@@ -28,7 +29,7 @@ const FIXES: Record<Exclude<BackendPreference, 'auto'>, string> = {
   cpu: 'reinstall @tensorflow/tfjs',
 };
 
-let active: BackendInfo | undefined;
+let active: { info: BackendInfo; line: string } | undefined;
 // Calls run one after another, so two callers racing at start-up cannot both switch backends.
 let queue: Promise<unknown> = Promise.resolve();
 let wasmConfigured = false;
@@ -36,9 +37,10 @@ let wasmConfigured = false;
 /**
  * Selects and initialises the tensor backend; call (and await) it once before building models.
  * 'auto' takes the best backend that loads; an explicit preference that cannot load is an
- * InputError. `log` receives one line naming the backend and why better ones were skipped,
- * when a backend is actually selected. Later calls with 'auto' or the same name return the
- * cached info; a different explicit name switches backends (tfjs moves live tensors over).
+ * InputError. Every successful call passes `log` one line naming the backend and why better
+ * ones were skipped, so each daemon's log records what it runs. Later calls with 'auto' or
+ * the same name return the cached info (and line); a different explicit name switches
+ * backends (tfjs moves live tensors over), and a failed switch leaves the backend as it was.
  */
 export function selectBackend(pref: BackendPreference, log: (msg: string) => void = () => undefined): Promise<BackendInfo> {
   const result = queue.then(() => selectNow(pref, log));
@@ -48,22 +50,28 @@ export function selectBackend(pref: BackendPreference, log: (msg: string) => voi
 
 /** The backend chosen by the last successful selectBackend, if any. */
 export function activeBackend(): BackendInfo | undefined {
-  return active;
+  return active?.info;
 }
 
 async function selectNow(pref: BackendPreference, log: (msg: string) => void): Promise<BackendInfo> {
-  if (active && (pref === 'auto' || pref === active.name)) return active;
+  if (active && (pref === 'auto' || pref === active.info.name)) {
+    log(active.line);
+    return active.info;
+  }
   const order: Array<BackendInfo['name']> = pref === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [pref];
   const skipped: string[] = [];
   for (const name of order) {
     const attempt = await tryBackend(name);
     if (attempt.ok) {
-      active = attempt.info;
-      log(`tensor backend: ${attempt.info.detail}${skipped.length ? `; ${skipped.join('; ')}` : ''}`);
+      const why = [...(attempt.notes ?? []), ...skipped];
+      active = { info: attempt.info, line: `tensor backend: ${attempt.info.detail}${why.length ? `; ${why.join('; ')}` : ''}` };
+      log(active.line);
       return attempt.info;
     }
     skipped.push(attempt.reason);
   }
+  // tfjs forgets its current backend when setBackend fails; put the working one back.
+  if (active && tf.getBackend() !== active.info.name) await tf.setBackend(active.info.name);
   const name = pref === 'auto' ? 'cpu' : pref;
   throw new InputError(`tensor backend ${pref} cannot be used: ${skipped.join('; ')}`, { fix: FIXES[name] });
 }
@@ -100,7 +108,8 @@ async function tryNative(): Promise<Attempt> {
     // NodeJSKernelBackend exposes whether libtensorflow placed ops on a CUDA device.
     const onGpu = (tf.backend() as unknown as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true;
     const why = pkg.endsWith('-gpu') && !onGpu ? ', no CUDA GPU visible' : '';
-    return { ok: true, info: { name: 'tensorflow', device: onGpu ? 'gpu' : 'cpu', detail: `tensorflow (${short}, ${onGpu ? 'gpu' : 'cpu'}${why})` } };
+    const info: BackendInfo = { name: 'tensorflow', device: onGpu ? 'gpu' : 'cpu', detail: `tensorflow (${short}, ${onGpu ? 'gpu' : 'cpu'}${why})` };
+    return { ok: true, info, notes: [...failures, ...missing.map((m) => `${m} not installed`)] };
   }
   if (missing.length) failures.push(`${missing.join(' and ')} not installed`);
   return { ok: false, reason: failures.join('; ') };

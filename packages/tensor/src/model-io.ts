@@ -36,9 +36,16 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ f
         weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
       };
       const text = Buffer.from(JSON.stringify(json));
-      await mkdir(dir, { recursive: true });
-      await writeAtomic(join(dir, WEIGHTS_FILE), weights);
-      await writeAtomic(join(dir, MODEL_FILE), text);
+      try {
+        await mkdir(dir, { recursive: true });
+        await writeAtomic(join(dir, WEIGHTS_FILE), weights);
+        await writeAtomic(join(dir, MODEL_FILE), text);
+      } catch (err) {
+        throw new InputError(`cannot write the model to ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+          fix: 'choose a writable directory with free space for the model output',
+          cause: err,
+        });
+      }
       written = { files: [join(dir, MODEL_FILE), join(dir, WEIGHTS_FILE)], bytes: text.length + weights.length };
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),

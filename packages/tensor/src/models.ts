@@ -27,7 +27,7 @@ export function buildModel(spec: ModelSpec, shape: ModelShape, seed: number): tf
   checkShape(spec, shape);
   const seeds = seedSequence(seed);
   // Named explicitly: tfjs would otherwise number models and layers per process
-  // ("dense_Dense3"), and two parties' topologies would differ.
+  // ("dense_Dense3", "sequential_2"), and two parties' topologies would differ.
   const model = tf.sequential({ name: `fmls_${spec.type.replace('-', '_')}` });
   const input = [shape.numFeatures];
   switch (spec.type) {
@@ -36,6 +36,7 @@ export function buildModel(spec: ModelSpec, shape: ModelShape, seed: number): tf
       addOutput(model, shape, seeds, spec.l2, input);
       break;
     case 'mlp':
+      // Dropout stays unseeded on purpose: tfjs would draw the same mask for every batch.
       spec.hidden.forEach((units, i) => {
         addDense(model, `dense_${i + 1}`, units, spec.activation, spec.l2, seeds, i === 0 ? input : undefined);
         if (spec.dropout > 0) model.add(tf.layers.dropout({ name: `dropout_${i + 1}`, rate: spec.dropout }));
