@@ -3,23 +3,13 @@
  * over real gRPC, a clean SIGTERM stop, then `fmls audit verify|report` on the log it
  * wrote, before and after tampering. Needs the build (`npx tsc -b`; `npm test` builds).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AuditorConnection, GrpcStatus, type AuditEventInput } from '@fmls/wire';
+import { exited, killAllChildren, parseJson, runFmls, spawnFmls as fmls, WAIT_MS, type Finished } from './helpers';
 
-const repoRoot = resolve(__dirname, '..');
-const fmlsBin = join(repoRoot, 'bin', 'fmls');
-const WAIT_MS = 15_000;
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children = new Set<ChildProcess>();
 let dir: string;
 let logPath: string;
 let daemon: ChildProcess | undefined;
@@ -27,38 +17,9 @@ let daemonStderr = '';
 let address = '';
 let conn: AuditorConnection | undefined;
 
-function fmls(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [fmlsBin, ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, FMLS_LOG_FORMAT: 'json', FMLS_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-/** Resolves with the exit code, or rejects after `ms`. */
-function exited(child: ChildProcess, ms = WAIT_MS): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`fmls did not exit within ${ms} ms`)), ms);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise(code);
-    });
-  });
-}
-
 /** Runs one `fmls` command to completion (bounded by a timeout). */
-async function run(...args: string[]): Promise<Finished> {
-  const child = fmls(args);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await exited(child);
-  return { code, stdout, stderr };
+function run(...args: string[]): Promise<Finished> {
+  return runFmls(args);
 }
 
 /** Starts the daemon and resolves with the address from its JSON 'listening' line. */
@@ -85,15 +46,6 @@ function startDaemon(): Promise<string> {
   });
 }
 
-function parseJson(line: string): Record<string, unknown> | undefined {
-  try {
-    const v: unknown = JSON.parse(line);
-    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function event(eventId: string, type: string, node: string, round: number, details: object, source = 'coordinator'): AuditEventInput {
   return { eventId, type, source, node, taskId: 'task-1', round, detailsJson: JSON.stringify(details), timeMs: Date.now() };
 }
@@ -109,7 +61,7 @@ beforeAll(() => {
 
 afterAll(() => {
   conn?.close();
-  for (const child of children) child.kill('SIGKILL');
+  killAllChildren();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,7 +2,8 @@
  * Chooses the tensor backend once per process: native TensorFlow (GPU, then CPU) when its
  * optional package is installed, else WebAssembly, else pure JavaScript.
  */
-import { dirname, sep } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { type BackendPreference, InputError } from '@fmls/core';
 import * as wasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { consumeCpuBanner } from './cpu-banner';
@@ -125,6 +126,9 @@ function loadNative(pkg: string): string | undefined {
   }
   // A different version would bring its own tfjs-core whose kernels need not match ours.
   if (version !== tf.version.tfjs) return `${String(version)} does not match @tensorflow/tfjs ${tf.version.tfjs}`;
+  // Requiring a package whose install could not fetch libtensorflow registers its kernels
+  // before failing, which makes the next attempt print hundreds of warnings: check first.
+  if (!hasNativeBinding(pkg)) return 'installed without its native binding (its install step could not download libtensorflow)';
   try {
     require(pkg);
   } catch (err) {
@@ -132,6 +136,20 @@ function loadNative(pkg: string): string | undefined {
   }
   if (!tf.findBackendFactory('tensorflow')) return 'registered into another TensorFlow.js instance';
   return undefined;
+}
+
+function hasNativeBinding(pkg: string): boolean {
+  let lib: string;
+  try {
+    lib = join(dirname(require.resolve(`${pkg}/package.json`)), 'lib');
+  } catch {
+    return true; // not a package on disk (the tests' stand-ins): let require decide
+  }
+  try {
+    return readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(join(lib, d, 'tfjs_binding.node')));
+  } catch {
+    return false;
+  }
 }
 
 async function tryWasm(): Promise<Attempt> {
