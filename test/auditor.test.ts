@@ -59,9 +59,9 @@ beforeAll(() => {
   logPath = join(dir, 'audit.jsonl');
 });
 
-afterAll(() => {
+afterAll(async () => {
   conn?.close();
-  killAllChildren();
+  await killAllChildren();
   rmSync(dir, { recursive: true, force: true });
 });
 

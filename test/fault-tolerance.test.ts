@@ -11,6 +11,7 @@ import {
   countLogLines,
   daemonExit,
   expectExit,
+  killAllChildren,
   makeTempDir,
   readJsonLines,
   readMetrics,
@@ -29,7 +30,7 @@ import {
 const START_MS = 60_000;
 
 afterEach(async () => {
-  await stopAllDaemons();
+  await Promise.all([stopAllDaemons(), killAllChildren()]);
 });
 
 afterAll(() => {

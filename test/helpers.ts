@@ -29,6 +29,8 @@ export interface Finished {
   ms: number;
   /** True when the command was killed for running past its timeout. */
   timedOut: boolean;
+  /** Set when the process could not be spawned at all. */
+  spawnError?: string;
 }
 
 export interface FmlsOptions {
@@ -47,10 +49,11 @@ export function spawnFmls(args: string[], options: FmlsOptions = {}): ChildProce
   const child = spawn(process.execPath, [fmlsBin, ...args], { cwd: options.cwd ?? repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));
+  child.once('error', () => children.delete(child)); // a failed spawn; the waiters below report it
   return child;
 }
 
-/** Resolves with the exit code, or rejects after `ms`. */
+/** Resolves with the exit code, or rejects after `ms` (or when the process could not be spawned). */
 export function exited(child: ChildProcess, ms = WAIT_MS): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolvePromise, reject) => {
@@ -59,12 +62,17 @@ export function exited(child: ChildProcess, ms = WAIT_MS): Promise<number | null
       clearTimeout(timer);
       resolvePromise(code);
     });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
 /**
  * Runs one `fmls` command to completion. Past `timeoutMs` it is SIGKILLed and the result
  * says `timedOut` (rather than rejecting), so a test can still show what it printed.
+ * Always settles: on exit, on a failed spawn, or shortly after the timeout's kill.
  */
 export function runFmls(args: string[], options: FmlsOptions & { timeoutMs?: number } = {}): Promise<Finished> {
   const timeoutMs = options.timeoutMs ?? WAIT_MS;
@@ -76,29 +84,60 @@ export function runFmls(args: string[], options: FmlsOptions & { timeoutMs?: num
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolvePromise) => {
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+    const settle = (code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      resolvePromise({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut, spawnError });
+    };
+    timers.push(
+      setTimeout(() => {
+        timedOut = true;
+        void terminate(child);
+        // Should 'close' never come (a grandchild holding the pipes), settle anyway.
+        timers.push(setTimeout(() => settle(child.exitCode, child.signalCode), TERM_GRACE_MS + 5000));
+      }, timeoutMs),
+    );
     // 'close' (not 'exit'): every byte of stdout and stderr has been read by then.
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
-    });
+    child.once('close', (code, signal) => settle(code, signal));
+    child.once('error', (err) => settle(null, null, err.message));
   });
 }
 
-/** Ends every child spawned by {@link spawnFmls} that is still running. */
-export function killAllChildren(): void {
-  for (const child of children) child.kill('SIGKILL');
+/** How long a command gets to stop after SIGTERM (simulate stops its own children then) before SIGKILL. */
+const TERM_GRACE_MS = 8000;
+
+/**
+ * SIGTERM, then SIGKILL if it has not exited after TERM_GRACE_MS. SIGTERM first so that
+ * `fmls simulate` stops the daemons it started (a SIGKILL would leave them orphaned).
+ */
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const gone = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([gone, new Promise<void>((r) => (timer = setTimeout(r, TERM_GRACE_MS)))]);
+  clearTimeout(timer);
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGKILL');
+    await gone;
+  }
+}
+
+/** Ends every child spawned by {@link spawnFmls} that is still running (SIGTERM, then SIGKILL). */
+export async function killAllChildren(): Promise<void> {
+  const running = [...children];
   children.clear();
+  await Promise.all(running.map(terminate));
 }
 
 /** Fails with what the command printed when its exit code is not `code`. */
 export function expectExit(result: Finished, code: number): void {
   if (result.code !== code) {
     throw new Error(
-      `expected exit ${code}, got ${result.timedOut ? `a timeout after ${result.ms} ms` : `${result.code} (signal ${result.signal})`}\n` +
+      `expected exit ${code}, got ${result.spawnError ? `a failed spawn: ${result.spawnError}` : result.timedOut ? `a timeout after ${result.ms} ms` : `${result.code} (signal ${result.signal})`}\n` +
         `--- stderr (tail) ---\n${tailText(result.stderr, 40)}\n--- stdout (tail) ---\n${tailText(result.stdout, 20)}`,
     );
   }

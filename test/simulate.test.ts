@@ -22,8 +22,8 @@ beforeAll(() => {
   base = makeTempDir('fmls-simulate-it-');
 });
 
-afterAll(() => {
-  killAllChildren();
+afterAll(async () => {
+  await killAllChildren();
   removeTempDirs();
 });
 

@@ -4,11 +4,20 @@ import { ExitCode } from '@fmls/core';
 import { printError } from './run-action';
 import { registerCommands } from './commands';
 
+// A reader that stops early (`fmls --help | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
+    throw err;
+  });
+}
+
 const program = new Command('fmls')
   .description('Federated machine learning: train one model across data owners that never pool their data.')
   .version(require('../package.json').version as string)
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Usage errors look like every other error: one line, prefixed, with the fix.
+  .configureOutput({ outputError: (text, write) => write(`fmls: ${text.trimEnd()} (see --help)\n`) });
 
 registerCommands(program);
 

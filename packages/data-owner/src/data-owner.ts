@@ -38,8 +38,9 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
   const table = LocalData.read(options.dataCsv);
   const testTable = options.testCsv ? LocalData.read(options.testCsv) : undefined;
   if (options.label) {
-    LocalData.checkLabel(table, options.label);
-    if (testTable) LocalData.checkLabel(testTable, options.label);
+    // With a label we know the features (every other column): check them all now.
+    LocalData.check(table, options.label);
+    if (testTable) LocalData.check(testTable, options.label);
   }
   const backend = await selectBackend(options.backend, (msg) => logger.info(msg));
   const session = new CoordinatorSession(options.coordinator, options.id, options.reconnectTimeoutMs ?? 120000, logger);

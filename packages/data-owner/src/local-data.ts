@@ -3,7 +3,7 @@
  * features before any connection is made, summarised for the join (statistics and
  * classes, never rows), and normalised with the global schema once it is known.
  */
-import { InputError, isClassification, type FeatureStats, type ModelSchema, type TaskSpec } from '@fmls/core';
+import { isClassification, type FeatureStats, type ModelSchema, type TaskSpec } from '@fmls/core';
 import { dataForSchema, distinctClasses, featureStats, numericLabels, readCsv, toDataset, type Dataset, type Table } from '@fmls/data';
 import type { TrainData } from '@fmls/tensor';
 
@@ -21,13 +21,13 @@ export class LocalData {
     return readCsv(path);
   }
 
-  /** Checks a label given on the command line before connecting. */
-  static checkLabel(table: Table, label: string): void {
-    if (!table.columns.includes(label)) {
-      throw new InputError(`${table.path} has no column ${JSON.stringify(label)}`, {
-        fix: `columns are ${table.columns.slice(0, 8).join(', ')}${table.columns.length > 8 ? ', …' : ''}; pass the right --label`,
-      });
-    }
+  /**
+   * Checks a CSV before connecting, given the label: the column exists and every other
+   * column is numeric. (Without --label the check waits for the task, which may select
+   * features with data.features and leave a non-numeric column out.)
+   */
+  static check(table: Table, label: string): void {
+    toDataset(table, { label });
   }
 
   get samples(): number {

@@ -23,6 +23,8 @@ export async function startServer(listen: HostPort, register: (server: grpc.Serv
   const server = new grpc.Server(SERVER_OPTIONS);
   register(server);
   const target = `${listen.host}:${listen.port}`;
+  // grpc-js also prints bind failures to stderr; ours below says it once, with the fix.
+  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
       if (err) {
@@ -40,7 +42,7 @@ export async function startServer(listen: HostPort, register: (server: grpc.Serv
         );
       } else resolve(boundPort);
     });
-  });
+  }).finally(() => grpc.setLogVerbosity(grpc.logVerbosity.ERROR));
   return {
     address: `${listen.host}:${port}`,
     port,

@@ -28,7 +28,7 @@ export function registerDataOwnerCommand(program: Command): void {
     .requiredOption('--id <name>', 'this data owner\'s name (letters, digits, ".", "_", "-")')
     .requiredOption('--data <csv>', 'private training data; never leaves this process')
     .option('--test <csv>', 'local held-out CSV to evaluate the received global model on (default: the training data)')
-    .option('--label <column>', 'label column, checked before connecting (default: the task\'s data.label)')
+    .option('--label <column>', 'label column: the data is then fully checked before connecting (label present, every other column numeric); omit it when the task picks features with data.features')
     .option('--auditor <host:port>', 'auditor to report sent updates to')
     .option('--connect-timeout <seconds>', 'how long to wait for the coordinator at start', parseNumberOption('--connect-timeout', 0.1, 86400), 30)
     .option('--reconnect-timeout <seconds>', 'how long to keep retrying a coordinator that went away mid-task', parseNumberOption('--reconnect-timeout', 1, 86400), 120)
