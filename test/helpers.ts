@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bundledDatasets, partitionRows, readCsv, toDataset, trainTestSplit, writeCsv, type PartitionSpec } from '@fmls/data';
 import { ChildDaemon, type LogLine } from '../packages/cli/src/child-daemon';
+import type { RoundMetrics } from '@fmls/coordinator';
+import { withTimeout as coreWithTimeout } from '@fmls/core';
 
 export const repoRoot = resolve(__dirname, '..');
 export const fmlsBin = join(repoRoot, 'bin', 'fmls');
@@ -180,11 +182,7 @@ export function countLogLines(daemon: ChildDaemon, match: (line: LogLine) => boo
 
 /** Resolves with `promise`'s value, or rejects with `what()` after `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(what())), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return coreWithTimeout(promise, ms, () => new Error(what()));
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
@@ -201,23 +199,8 @@ export async function waitFor<T>(check: () => T | undefined, ms: number, what: (
 // ---------------------------------------------------------------------------------------
 // Run outputs
 
-/** One line of metrics.jsonl (the fields the tests look at). */
-export interface MetricsLine {
-  round: number;
-  version: number;
-  attempt: number;
-  participants: string[];
-  rejected: string[];
-  samples: number;
-  metricsSource: 'test' | 'federated';
-  loss?: number;
-  accuracy?: number;
-  precision?: number;
-  recall?: number;
-  auc?: number;
-  durations: { roundS: number; aggregateS: number; evalS: number };
-  [key: string]: unknown;
-}
+/** One line of metrics.jsonl. */
+export type MetricsLine = RoundMetrics;
 
 /** The complete lines of a JSON-lines file (a line still being written is left out). */
 export function readJsonLines<T = Record<string, unknown>>(path: string): T[] {
