@@ -3,7 +3,7 @@
  * owners as separate processes on loopback gRPC, trains, and leaves the model, schema,
  * metrics and a verifiable audit log in --out. Needs the build (`npx tsc -b`).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectExit, killAllChildren, makeTempDir, readMetrics, removeTempDirs, runFmls, type MetricsLine } from './helpers';
 
@@ -171,5 +171,42 @@ describe('fmls simulate --dataset digits --partition dirichlet:0.5 --model mlp (
     expect(model.weightsManifest[0].weights.map((w) => w.shape)).toEqual([[64, 64], [64], [64, 10], [10]]); // mlp, hidden [64]
     expect(readMetrics(join(out, 'metrics.jsonl'))).toHaveLength(15);
     process.stderr.write(`digits simulate: ${(run.ms / 1000).toFixed(1)} s\n`);
+  }, RUN_MS + 10_000);
+});
+
+describe('fmls simulate on a regression CSV, then fmls evaluate', () => {
+  it('learns a linear target (output starts at the federated target mean) and evaluate reports MSE', async () => {
+    // y = 3a - 2b + 10 + noise: a model starting at bias 0 would need many rounds just to reach the mean.
+    const csv = join(base, 'reg.csv');
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const rows = Array.from({ length: 400 }, () => {
+      const a = rand();
+      const b = rand();
+      return `${a.toFixed(4)},${b.toFixed(4)},${(3 * a - 2 * b + 10 + rand() * 0.1).toFixed(4)}`;
+    });
+    writeFileSync(csv, `a,b,y\n${rows.join('\n')}\n`);
+    const out = join(base, 'reg');
+    const run = await runFmls(['simulate', '--dataset', csv, '--label', 'y', '--type', 'regression', '--rounds', '10', '--learning-rate', '0.1', '--out', out, '--json'], { timeoutMs: RUN_MS });
+    expectExit(run, 0);
+    const result = parseStdout(run.stdout);
+    const first = readMetrics(join(out, 'metrics.jsonl'))[0];
+    // The data owners' evaluation of version 0: a model whose bias started at 0 would be off by
+    // the mean (~10) everywhere, MSE > 100; starting at the mean leaves only the random kernel's error.
+    expect(first.federated.version).toBe(0);
+    expect(first.federated.mse).toBeLessThan(50);
+    expect(result.metrics.mse).toBeLessThan(first.mse as number);
+    expect(result.metrics.mse).toBeLessThan(0.5);
+    expect(result.metrics.accuracy).toBeUndefined();
+    const schema = JSON.parse(readFileSync(join(out, 'schema.json'), 'utf8'));
+    expect(schema).toMatchObject({ type: 'regression', label: 'y', features: ['a', 'b'], classes: [] });
+    expect(schema.labelMean).toBeGreaterThan(9);
+    expect(schema.labelMean).toBeLessThan(11);
+
+    const evaluated = await runFmls(['evaluate', '--model', out, '--data', join(out, 'data', 'test.csv'), '--json'], { timeoutMs: 30_000 });
+    expectExit(evaluated, 0);
+    const report = JSON.parse(evaluated.stdout);
+    expect(report).toMatchObject({ type: 'regression', rows: 80 });
+    expect(report.metrics.mse).toBeCloseTo(result.metrics.mse as number, 4);
   }, RUN_MS + 10_000);
 });

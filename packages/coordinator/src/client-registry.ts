@@ -12,6 +12,8 @@ export interface ClientInfo {
   samples: number;
   classes: string[];
   stats: FeatureStats[];
+  /** Regression: statistics of the target. */
+  labelStats?: FeatureStats;
   backend: string;
   status: 'active' | 'lost' | 'left';
   lastSeen: number;
@@ -23,6 +25,7 @@ export interface ClientJoin {
   samples: number;
   classes: string[];
   stats: FeatureStats[];
+  labelStats?: FeatureStats;
   backend: string;
 }
 

@@ -13,6 +13,7 @@ export function buildGlobalSchema(spec: TaskSpec, clients: ClientInfo[]): ModelS
   const order = spec.data.features ?? merged.features;
   const index = new Map(merged.features.map((f, i) => [f, i]));
   const classification = isClassification(spec.type);
+  const labels = classification ? undefined : mergeStats(clients.map((c) => (c.labelStats ? [c.labelStats] : [])));
   return {
     type: spec.type,
     features: order,
@@ -20,6 +21,7 @@ export function buildGlobalSchema(spec: TaskSpec, clients: ClientInfo[]): ModelS
     classes: classification ? distinctClasses(clients.flatMap((c) => c.classes)) : [],
     mean: order.map((f) => merged.mean[index.get(f) as number]),
     std: order.map((f) => merged.std[index.get(f) as number]),
+    ...(labels && { labelMean: labels.mean[0], labelStd: labels.std[0] }),
   };
 }
 

@@ -44,6 +44,10 @@ function joinProblem(req: JoinRequest, classification: boolean): string | undefi
     if (s.count !== req.sampleCount || !Number.isFinite(s.mean) || !Number.isFinite(s.m2) || s.m2 < 0) return `statistics of ${s.name} are invalid`;
   }
   if (classification && (req.classes.length === 0 || req.classes.length > MAX_CLASSES)) return `class count ${req.classes.length} is out of range`;
+  const ls = req.labelStats;
+  if (!classification && (!ls || ls.count !== req.sampleCount || !Number.isFinite(ls.mean) || !Number.isFinite(ls.m2) || ls.m2 < 0)) {
+    return 'regression needs valid statistics of the target (label_stats)';
+  }
   return undefined;
 }
 
@@ -93,6 +97,7 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
         samples: req.sampleCount,
         classes: classification ? req.classes : [],
         stats: req.stats.map((s) => ({ name: s.name, count: s.count, mean: s.mean, m2: s.m2 })),
+        labelStats: !classification && req.labelStats ? { ...req.labelStats, name: state.spec.data.label } : undefined,
         backend: req.backend.slice(0, 100),
       });
       state.changed();

@@ -7,7 +7,7 @@
 import { HIGHER_IS_BETTER, isClassification, sleep, TaskFailedError, type Logger, type QualityMetrics } from '@fmls/core';
 import { createSyncStrategy } from '@fmls/aggregation';
 import { vectorDigest, type AuditSink } from '@fmls/wire';
-import { buildModel, getFlatWeights, setFlatWeights, type tf } from '@fmls/tensor';
+import { buildModel, getFlatWeights, setFlatWeights, setOutputBias, type tf } from '@fmls/tensor';
 import type { ClientRegistry } from './client-registry';
 import { buildGlobalSchema } from './global-schema';
 import { Round } from './round';
@@ -93,6 +93,8 @@ export class RoundLoop {
       throw new TaskFailedError(`the data owners hold only one class (${schema.classes.join(', ')}); a classifier needs at least two`);
     }
     this.model = buildModel(state.spec.model, { numFeatures: schema.features.length, numOutputs, type: schema.type }, state.spec.seed);
+    // A regression model starting at the global mean of the target need not spend rounds walking its bias there.
+    if (schema.labelMean !== undefined) setOutputBias(this.model, schema.labelMean);
     state.schema = schema;
     state.schemaJson = JSON.stringify(schema);
     state.global = getFlatWeights(this.model);

@@ -36,7 +36,9 @@ export function parseModelSchema(
     isStringArray(s.features) && n > 0 &&
     typeof s.label === 'string' &&
     isStringArray(s.classes) &&
-    isFiniteArray(s.mean, n) && isFiniteArray(s.std, n) && (s.std as number[]).every((x) => x > 0);
+    isFiniteArray(s.mean, n) && isFiniteArray(s.std, n) && (s.std as number[]).every((x) => x > 0) &&
+    (s.labelMean === undefined || Number.isFinite(s.labelMean)) &&
+    (s.labelStd === undefined || (Number.isFinite(s.labelStd) && s.labelStd > 0));
   if (!ok) throw new ErrorType(`${source} is not a valid model schema (type, features, label, classes, mean, std)`);
   return s as ModelSchema;
 }

@@ -32,6 +32,9 @@ export interface ModelSchema {
   /** Normalisation the model expects: x' = (x - mean) / std, per feature. */
   mean: number[];
   std: number[];
+  /** Regression: global mean and std of the target (the output layer starts at the mean). */
+  labelMean?: number;
+  labelStd?: number;
 }
 
 /** Model quality (M-9.5). Classification fills accuracy..auc; regression fills mse. */

@@ -60,6 +60,7 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
       features: local.dataset.features,
       stats: local.stats(),
       classes: local.classes(spec),
+      labelStats: local.labelStats(spec) ?? null,
       sampleCount: local.samples,
       backend: backend.detail,
     });

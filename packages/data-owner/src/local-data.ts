@@ -4,7 +4,7 @@
  * classes, never rows), and normalised with the global schema once it is known.
  */
 import { isClassification, type FeatureStats, type ModelSchema, type TaskSpec } from '@fmls/core';
-import { dataForSchema, distinctClasses, featureStats, numericLabels, readCsv, toDataset, type Dataset, type Table } from '@fmls/data';
+import { columnStats, dataForSchema, distinctClasses, featureStats, numericLabels, readCsv, toDataset, type Dataset, type Table } from '@fmls/data';
 import type { TrainData } from '@fmls/tensor';
 
 export class LocalData {
@@ -36,6 +36,13 @@ export class LocalData {
 
   stats(): FeatureStats[] {
     return featureStats(this.dataset);
+  }
+
+  /** Regression: statistics of the target; undefined for classification. */
+  labelStats(spec: TaskSpec): FeatureStats | undefined {
+    if (isClassification(spec.type)) return undefined;
+    const y = numericLabels(this.dataset.labels, this.table.path);
+    return columnStats(spec.data.label, y.length, (i) => y[i]);
   }
 
   classes(spec: TaskSpec): string[] {

@@ -18,19 +18,22 @@ export interface MergedStats {
   std: number[];
 }
 
-/** Per-feature count, mean and M2 of `ds`, by Welford's online algorithm in float64. */
+/** Count, mean and M2 of `count` values, by Welford's online algorithm in float64. */
+export function columnStats(name: string, count: number, valueAt: (i: number) => number): FeatureStats {
+  let mean = 0;
+  let m2 = 0;
+  for (let i = 0; i < count; i++) {
+    const value = valueAt(i);
+    const delta = value - mean;
+    mean += delta / (i + 1);
+    m2 += delta * (value - mean);
+  }
+  return { name, count, mean, m2 };
+}
+
+/** Per-feature count, mean and M2 of `ds`. */
 export function featureStats(ds: Dataset): FeatureStats[] {
-  return ds.features.map((name, j) => {
-    let mean = 0;
-    let m2 = 0;
-    for (let i = 0; i < ds.n; i++) {
-      const value = ds.x[i * ds.d + j] ?? 0;
-      const delta = value - mean;
-      mean += delta / (i + 1);
-      m2 += delta * (value - mean);
-    }
-    return { name, count: ds.n, mean, m2 };
-  });
+  return ds.features.map((name, j) => columnStats(name, ds.n, (i) => ds.x[i * ds.d + j] ?? 0));
 }
 
 function checkPart(part: FeatureStats[], p: number): Map<string, FeatureStats> {

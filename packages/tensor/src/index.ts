@@ -4,7 +4,7 @@
  */
 export { tf } from './tf';
 export { type BackendInfo, activeBackend, selectBackend } from './backend';
-export { type ModelShape, buildModel } from './models';
+export { type ModelShape, buildModel, setOutputBias } from './models';
 export { getFlatWeights, paramCount, setFlatWeights } from './weights';
 export { classificationMetrics, regressionMetrics } from './metrics';
 export { type TrainData, type TrainResult, evaluate, predict, trainLocal } from './train';

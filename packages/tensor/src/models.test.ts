@@ -1,6 +1,6 @@
 import { ConfigError, type ModelSpec, ModelSpecSchema } from '@fmls/core';
 import { selectBackend } from './backend';
-import { buildModel } from './models';
+import { buildModel, setOutputBias } from './models';
 import { tf } from './tf';
 import { getFlatWeights, paramCount } from './weights';
 
@@ -89,5 +89,15 @@ describe('buildModel', () => {
     const before = tf.memory().numTensors;
     buildModel(cnn, { numFeatures: 36, numOutputs: 3, type: 'image-classification' }, 5).dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('setOutputBias', () => {
+  it('starts a regression model at the given value', () => {
+    const model = buildModel({ type: 'linear-regression', l2: 0 }, { numFeatures: 3, numOutputs: 1, type: 'regression' }, 1);
+    setOutputBias(model, 12.5);
+    const out = model.predict(tf.zeros([2, 3])) as tf.Tensor;
+    expect(Array.from(out.dataSync())).toEqual([12.5, 12.5]);
+    out.dispose();
   });
 });

@@ -145,3 +145,13 @@ function checkShape(spec: ModelSpec, shape: ModelShape): void {
     }
   }
 }
+
+/** Sets every bias of the 'output' layer to `value` (a regression model starting at the target's mean). */
+export function setOutputBias(model: tf.LayersModel, value: number): void {
+  const layer = model.getLayer('output');
+  const [kernel, bias] = layer.getWeights();
+  if (!bias) return;
+  const filled = tf.fill(bias.shape, value);
+  layer.setWeights([kernel, filled]);
+  filled.dispose();
+}
