@@ -28,7 +28,6 @@ export function createLogger(options: LoggerOptions): Logger {
     colorize: Boolean(process.stderr.isTTY),
     translateTime: 'HH:MM:ss.l',
     ignore: 'pid,hostname,role',
-    messageFormat: '{name}: {msg}',
     singleLine: true,
   });
   return pino({ name: options.name, level }, stream);

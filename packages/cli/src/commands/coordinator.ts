@@ -48,7 +48,7 @@ export function registerCoordinatorCommand(program: Command): void {
         onStopSignal((signal) => coordinator.stop(`stopped by ${signal}`));
         const result = await coordinator.done;
         if (result.outcome === 'succeeded') {
-          logger.info({ out: resolve(flags.out) }, `model written to ${resolve(flags.out)}`);
+          logger.info(`model written to ${resolve(flags.out)}`);
           return ExitCode.ok;
         }
         process.stderr.write(`fmls: error: task failed: ${result.reason}\n`);
