@@ -11,7 +11,7 @@ export function backendOption(): Option {
     .argParser(parseChoice('--backend', BACKENDS));
 }
 
-/** Resolves on the first SIGINT or SIGTERM with the signal's name. */
+/** Calls `handler` on the first SIGINT or SIGTERM with the signal's name; a second one exits at once. */
 export function onStopSignal(handler: (signal: string) => void): void {
   let stopping = false;
   const stop = (signal: string): void => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createLogger } from '@fmls/core';
 import { startAuditor } from '@fmls/auditor';
 import { parseHostPort } from '@fmls/wire';
+import { onStopSignal } from '../common-options';
 import { runAction } from '../run-action';
 
 interface AuditorFlags {
@@ -34,23 +35,10 @@ Example:
         const listen = parseHostPort(flags.listen, '--listen', true);
         const logger = createLogger({ name: 'auditor' });
         const running = await startAuditor({ listen, logPath: flags.log, logger });
-        const signal = await untilSignal();
+        const signal = await new Promise<string>((resolve) => onStopSignal(resolve));
         logger.info({ signal }, 'stopping');
         await running.stop();
         return 0;
       }),
     );
-}
-
-/** Resolves with the first SIGINT or SIGTERM; a second one then gets Node's default (exit at once), for the impatient. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
