@@ -26,18 +26,11 @@ export interface AuditEventInput {
 }
 
 /** A record as stored: one JSON object per line. */
-export interface AuditRecord {
+export interface AuditRecord extends Omit<AuditEventInput, 'time'> {
   /** 1, 2, 3, ... in file order. */
   seq: number;
   /** When the auditor recorded it (ISO 8601, auditor's clock). */
   time: string;
-  eventId: string;
-  type: string;
-  source: string;
-  node: string;
-  taskId: string;
-  round: number;
-  details: JsonObject;
   /** `hash` of the record before it; {@link GENESIS_HASH} for record 1. */
   prevHash: string;
   /** SHA-256 (hex) of the canonical JSON of this record without `hash`. */
