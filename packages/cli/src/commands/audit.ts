@@ -8,12 +8,12 @@ import { runAction } from '../run-action';
 export function registerAuditCommands(program: Command): void {
   const audit = program
     .command('audit')
-    .description('check and read an audit log written by `fmls auditor`')
+    .description('Check and read an audit log written by `fmls auditor` (verify, report)')
     .addHelpText('after', '\nExamples:\n  $ fmls audit verify runs/audit.jsonl\n  $ fmls audit report runs/audit.jsonl --json');
 
   audit
     .command('verify')
-    .description('verify the hash chain: exit 0 if intact, 1 listing each edited, dropped, reordered or malformed record')
+    .description('Verify the hash chain: exit 0 if intact, 1 listing each edited, dropped, reordered or malformed record')
     .argument('<file>', 'audit log (JSON lines)')
     .addHelpText(
       'after',
@@ -40,7 +40,7 @@ Example:
 
   audit
     .command('report')
-    .description("per-node contributions and reliability: samples, rounds, accepted and rejected updates, heartbeat losses, share")
+    .description("Per-node contributions and reliability: samples, rounds, accepted and rejected updates, heartbeat losses, share")
     .argument('<file>', 'audit log (JSON lines)')
     .option('--json', 'print the rows as JSON instead of a table')
     .addHelpText(

@@ -17,7 +17,7 @@ const DEFAULT_LISTEN = '127.0.0.1:7100';
 export function registerAuditorCommand(program: Command): void {
   program
     .command('auditor')
-    .description('run the auditor daemon: record training events from the coordinator and data owners in a hash-chained, tamper-evident log')
+    .description('Run the auditor daemon: record training events from the coordinator and data owners in a hash-chained, tamper-evident log')
     .option('--listen <host:port>', 'address to serve the Auditor gRPC service on; port 0 picks a free port', DEFAULT_LISTEN)
     .requiredOption('--log <file>', 'audit log (JSON lines); created if missing, verified before it is extended if present')
     .addHelpText(
