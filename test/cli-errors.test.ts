@@ -114,6 +114,11 @@ describe('fmls simulate: bad input', () => {
     const r = await fmls('simulate', '--dataset', 'breast-cancer', '--partition', 'dirichlet:0', '--out', join(dir, 'sim-partition'));
     expectInputError(r, /partition "dirichlet:0": alpha must be a number > 0/);
   });
+
+  it('a tensor backend that cannot load: the child daemon\'s refusal is passed on with exit 2', async () => {
+    const r = await fmls('simulate', '--dataset', 'breast-cancer', '--backend', 'tensorflow', '--out', join(dir, 'sim-backend'));
+    expectInputError(r, /coordinator exited \(code 2\) before listening: tensor backend tensorflow cannot be used/);
+  });
 });
 
 describe('fmls coordinator: bad input is reported before listening', () => {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { NetworkError } from '@fmls/core';
+import { ExitCode, NetworkError } from '@fmls/core';
 
 /** The launcher the children run: packages/cli/bin/fmls. */
 export const FMLS_BIN = resolve(__dirname, '..', 'bin', 'fmls');
@@ -83,7 +83,8 @@ export class ChildDaemon {
       });
       void this.exited.then((code) => {
         clearTimeout(timer);
-        reject(new NetworkError(`${this.name} exited (code ${code}) before listening: ${this.lastError ?? 'see its log'}`));
+        // A child refusing its input (exit 2) means the user's input was bad: say so with the same code.
+        reject(new NetworkError(`${this.name} exited (code ${code}) before listening: ${this.lastError ?? 'see its log'}`, { exitCode: code === ExitCode.badInput ? code : ExitCode.failure }));
       });
     });
   }
