@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { sleep, type BackendPreference, type Logger, type TaskSpec } from '@fmls/core';
 import { readCsv } from '@fmls/data';
-import { addCoordinatorService, AuditSink, formatHostPort, startServer, type HostPort } from '@fmls/wire';
+import { addCoordinatorService, AuditSink, startServer, type HostPort } from '@fmls/wire';
 import { selectBackend } from '@fmls/tensor';
 import { ClientRegistry } from './client-registry';
 import { createHandlers } from './handlers';
@@ -88,7 +88,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   })();
 
   return {
-    address: formatHostPort({ host: options.listen.host, port: server.port }),
+    address: server.address,
     taskId,
     done,
     stop: (reason) => stopRequested?.(reason),

@@ -100,7 +100,6 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
         labelStats: !classification && req.labelStats ? { ...req.labelStats, name: state.spec.data.label } : undefined,
         backend: req.backend.slice(0, 100),
       });
-      state.changed();
       return { accepted: true, reason: '', session: info.session, heartbeatIntervalMs: ctx.heartbeatIntervalMs };
     },
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { isClassification, parseModelSchema, parseTaskSpec, TaskFailedError, ValidationError, type BackendPreference, type Logger, type ModelSchema, type TaskSpec } from '@fmls/core';
 import { PROTOCOL_VERSION, AuditSink, vectorDigest, type Assignment } from '@fmls/wire';
 import { buildModel, evaluate, getFlatWeights, selectBackend, setFlatWeights, trainLocal, type tf, type TrainData } from '@fmls/tensor';
+import { readCsv } from '@fmls/data';
 import { CoordinatorSession } from './coordinator-session';
 import { applyFault, type Fault } from './faults';
 import { LocalData } from './local-data';
@@ -35,8 +36,8 @@ const TRANSFER_TIMEOUT_MS = 300000;
 export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSignal): Promise<{ outcome: string; reason: string; rounds: number }> {
   const { logger } = options;
   // Inputs first: a bad file is reported before any connection is made.
-  const table = LocalData.read(options.dataCsv);
-  const testTable = options.testCsv ? LocalData.read(options.testCsv) : undefined;
+  const table = readCsv(options.dataCsv);
+  const testTable = options.testCsv ? readCsv(options.testCsv) : undefined;
   if (options.label) {
     // With a label we know the features (every other column): check them all now.
     LocalData.check(table, options.label);
@@ -47,7 +48,7 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
   const audit = new AuditSink(options.auditor, `data-owner:${options.id}`, logger);
   try {
     const info = await session.fetchTask(options.connectTimeoutMs ?? 30000);
-    const spec = parseTaskSpec(JSON.parse(info.specJson), `task ${info.taskId} from the coordinator`);
+    const spec = parseTaskSpec(parseJson(info.specJson, `task ${info.taskId} from the coordinator`), `task ${info.taskId} from the coordinator`);
     if (options.label && options.label !== spec.data.label) {
       logger.warn(`--label ${options.label} differs from the task's label ${spec.data.label}; using the task's`);
     }
@@ -142,5 +143,13 @@ class LocalTrainer {
     if (before.accuracy !== undefined) metrics.eval_accuracy = before.accuracy;
     if (before.mse !== undefined) metrics.eval_mse = before.mse;
     return { weights: getFlatWeights(model), metrics };
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError(`${what} is not JSON`);
   }
 }

@@ -4,7 +4,7 @@
  * classes, never rows), and normalised with the global schema once it is known.
  */
 import { isClassification, type FeatureStats, type ModelSchema, type TaskSpec } from '@fmls/core';
-import { columnStats, dataForSchema, distinctClasses, featureStats, numericLabels, readCsv, toDataset, type Dataset, type Table } from '@fmls/data';
+import { columnStats, dataForSchema, distinctClasses, featureStats, numericLabels, toDataset, type Dataset, type Table } from '@fmls/data';
 import type { TrainData } from '@fmls/tensor';
 
 export class LocalData {
@@ -15,10 +15,6 @@ export class LocalData {
     const ds = toDataset(table, { label: spec.data.label, features: spec.data.features });
     if (spec.type === 'regression') numericLabels(ds.labels, table.path);
     return new LocalData(table, ds);
-  }
-
-  static read(path: string): Table {
-    return readCsv(path);
   }
 
   /**

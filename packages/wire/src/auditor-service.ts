@@ -33,7 +33,7 @@ export class AuditorConnection {
   record(event: AuditEvent, timeoutMs = 3000): Promise<Ack__Output> {
     return new Promise((resolve, reject) => {
       this.client.record(event, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(Object.assign(callFailed(this.address, 'Record', err), { code: err.code }));
+        if (err) reject(callFailed(this.address, 'Record', err));
         else resolve(res as Ack__Output);
       });
     });

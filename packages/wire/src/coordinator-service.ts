@@ -19,7 +19,7 @@ import type { ModelHeader, ModelHeader__Output } from './generated/fmls/v1/Model
 import type { ModelPart__Output } from './generated/fmls/v1/ModelPart';
 import type { TaskInfo, TaskInfo__Output } from './generated/fmls/v1/TaskInfo';
 import type { UpdateHeader } from './generated/fmls/v1/UpdateHeader';
-import type { UpdatePart, UpdatePart__Output } from './generated/fmls/v1/UpdatePart';
+import type { UpdatePart__Output } from './generated/fmls/v1/UpdatePart';
 import type { UploadReply, UploadReply__Output } from './generated/fmls/v1/UploadReply';
 import type { Ack__Output } from './generated/fmls/v1/Ack';
 import type { CoordinatorClient } from './generated/fmls/v1/Coordinator';
@@ -101,7 +101,7 @@ export function addCoordinatorService(server: grpc.Server, handlers: Coordinator
 function unary<Res>(peer: string, name: string, timeoutMs: number, invoke: (options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void): Promise<Res> {
   return new Promise((resolve, reject) => {
     invoke({ deadline: Date.now() + timeoutMs }, (err, res) => {
-      if (err) reject(Object.assign(callFailed(peer, name, err), { code: err.code }));
+      if (err) reject(callFailed(peer, name, err));
       else resolve(res as Res);
     });
   });
@@ -156,7 +156,7 @@ export class CoordinatorConnection {
     } catch (err) {
       stream.cancel();
       if (err instanceof ValidationError) throw err;
-      throw Object.assign(callFailed(this.address, 'DownloadModel', err), { code: (err as { code?: number }).code });
+      throw callFailed(this.address, 'DownloadModel', err);
     }
     if (!header || !assembler) throw new ValidationError('model stream ended without a header');
     return { header, vector: assembler.finish(header.sha256) };
@@ -166,12 +166,11 @@ export class CoordinatorConnection {
   uploadUpdate(header: UpdateHeader, vector: Float32Array, timeoutMs: number): Promise<UploadReply__Output> {
     return new Promise((resolve, reject) => {
       const call = this.client.uploadUpdate({ deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(Object.assign(callFailed(this.address, 'UploadUpdate', err), { code: err.code }));
+        if (err) reject(callFailed(this.address, 'UploadUpdate', err));
         else resolve(res as UploadReply__Output);
       });
       const send = async (): Promise<void> => {
-        const parts: UpdatePart[] = [{ header }];
-        call.write(parts[0]);
+        call.write({ header });
         for (const chunk of toChunks(vector)) {
           if (!call.write({ chunk })) await once(call, 'drain');
         }

@@ -1,6 +1,6 @@
 /** Maps fmls errors to gRPC status codes and back, so a typed error survives the wire. */
 import * as grpc from '@grpc/grpc-js';
-import { AuthError, FmlsError, InputError, NetworkError, ValidationError } from '@fmls/core';
+import { AuthError, FmlsError, NetworkError, ValidationError } from '@fmls/core';
 
 export { status as GrpcStatus } from '@grpc/grpc-js';
 
@@ -8,7 +8,6 @@ export { status as GrpcStatus } from '@grpc/grpc-js';
 export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof AuthError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
   if (err instanceof ValidationError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
-  if (err instanceof InputError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
   if (err instanceof FmlsError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
@@ -29,12 +28,16 @@ export function statusCode(err: unknown): number | undefined {
   return (err as { code?: number }).code;
 }
 
-/** A NetworkError naming the peer and the call, for a failed call. */
-export function callFailed(peer: string, call: string, err: unknown): NetworkError {
+/**
+ * A NetworkError naming the peer and the call, for a failed call. It keeps the gRPC
+ * status `code`, which retry() and session renewal decide on.
+ */
+export function callFailed(peer: string, call: string, err: unknown): NetworkError & { code?: number } {
   const e = err as { code?: number; details?: string; message?: string };
   const codeName = e.code === undefined ? 'error' : (grpc.status[e.code] ?? String(e.code));
-  return new NetworkError(`${call} to ${peer} failed: ${codeName}${e.details ? `: ${e.details}` : ''}`, {
+  const failure = new NetworkError(`${call} to ${peer} failed: ${codeName}${e.details ? `: ${e.details}` : ''}`, {
     cause: err,
     fix: e.code === grpc.status.UNAVAILABLE ? `check that the daemon at ${peer} is running and reachable` : undefined,
   });
+  return Object.assign(failure, { code: e.code });
 }

@@ -1,7 +1,7 @@
 /** `fmls coordinator`: run one task as the coordinator daemon. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createLogger, ExitCode, loadTaskFile } from '@fmls/core';
+import { createLogger, ExitCode, loadTaskFile, TaskFailedError } from '@fmls/core';
 import { startCoordinator } from '@fmls/coordinator';
 import { parseHostPort } from '@fmls/wire';
 import { backendOption, onStopSignal } from '../common-options';
@@ -51,8 +51,7 @@ export function registerCoordinatorCommand(program: Command): void {
           logger.info(`model written to ${resolve(flags.out)}`);
           return ExitCode.ok;
         }
-        process.stderr.write(`fmls: error: task failed: ${result.reason}\n`);
-        return ExitCode.failure;
+        throw new TaskFailedError(`task failed: ${result.reason}`);
       }),
     );
 }
