@@ -186,10 +186,10 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: () => stri
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
-export async function waitFor<T>(check: () => T | undefined, ms: number, what: () => string, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, ms: number, what: () => string, intervalMs = 50): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() >= until) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, intervalMs));

@@ -18,7 +18,26 @@ describe('validateEvent', () => {
     expect(validateEvent(wireEvent({ type: 'round-retried', node: '', details: { reason: 'slow', received: 1, needed: 2 } })).node).toBe('');
   });
 
+  const assigned = { coordinator: 'coordinator-7000', auditor: 'auditor-7100', dataOwners: ['a', 'b'], topologyVersion: 1 };
+
+  it('accepts the agent\'s task-level events without a node', () => {
+    expect(validateEvent(wireEvent({ type: 'task-assigned', source: 'agent', node: '', details: assigned }))).toMatchObject({ type: 'task-assigned', node: '', details: assigned });
+    expect(validateEvent(wireEvent({ type: 'task-cancelled', source: 'agent', node: '', details: { reason: 'user' } })).type).toBe('task-cancelled');
+  });
+
+  it('accepts a topology change about a node', () => {
+    const details = { version: 2, change: 'dropped', reason: 'heartbeat lost' };
+    expect(validateEvent(wireEvent({ type: 'topology-changed', source: 'agent', node: 'b', details }))).toMatchObject({ node: 'b', details });
+  });
+
   it.each([
+    ['a task-assigned from a role daemon', { type: 'task-assigned', source: 'coordinator', node: '', details: assigned }, /come from source agent only, not "coordinator"/],
+    ['a task-cancelled from a data owner', { type: 'task-cancelled', source: 'data-owner:alice', node: '' }, /come from source agent only/],
+    ['a task-assigned without data owners', { type: 'task-assigned', source: 'agent', node: '', details: { ...assigned, dataOwners: 'a,b' } }, /details.dataOwners .* array of non-empty strings/],
+    ['a task-assigned with an empty data owner id', { type: 'task-assigned', source: 'agent', node: '', details: { ...assigned, dataOwners: ['a', ''] } }, /details.dataOwners/],
+    ['a task-assigned without a topology version', { type: 'task-assigned', source: 'agent', node: '', details: { ...assigned, topologyVersion: undefined } }, /details.topologyVersion .* non-negative number/],
+    ['a topology change without a node', { type: 'topology-changed', source: 'agent', node: '', details: { version: 2, change: 'dropped', reason: '' } }, /node is empty/],
+    ['a topology change of an unknown kind', { type: 'topology-changed', source: 'agent', details: { version: 2, change: 'renamed', reason: '' } }, /details.change .* one of dropped, admitted/],
     ['an empty event id', { eventId: '' }, /event_id is empty/],
     ['a long event id', { eventId: 'x'.repeat(EVENT_LIMITS.eventIdChars + 1) }, /longer than 200/],
     ['an id reserved for the auditor', { eventId: 'auditor:anomaly:1' }, /auditor's own/],

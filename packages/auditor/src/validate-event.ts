@@ -3,7 +3,7 @@
  * record, once written, can never be taken back.
  */
 import { ValidationError } from '@fmls/core';
-import { AUDITOR_ONLY_EVENT_TYPES, AuditEventType, isAuditEventType, isJsonObject, TASK_EVENT_TYPES, type AuditEventInput, type JsonObject } from '@fmls/store';
+import { AGENT_EVENT_SOURCE, AGENT_EVENT_TYPES, AUDITOR_ONLY_EVENT_TYPES, AuditEventType, isAuditEventType, isJsonObject, TASK_EVENT_TYPES, type AuditEventInput, type JsonObject } from '@fmls/store';
 import type { AuditEvent } from '@fmls/wire';
 
 /** Size bounds of one event. */
@@ -19,14 +19,29 @@ export const EVENT_LIMITS = {
 /** Event ids the auditor gives its own records; peers may not use them, so they cannot pre-empt one. */
 export const AUDITOR_EVENT_ID_PREFIX = 'auditor:';
 
-type FieldType = 'string' | 'number';
+/** `names`: an array of non-empty strings (node ids). */
+type FieldType = 'string' | 'number' | 'names';
 
-/** Details fields the auditor itself relies on (reports, cross-checks), per type. */
+/** Details fields the auditor relies on (reports, cross-checks) or without which a record says nothing, per type. */
 const REQUIRED_DETAILS: Partial<Record<string, Record<string, FieldType>>> = {
   [AuditEventType.nodeJoined]: { samples: 'number' },
   [AuditEventType.updateAccepted]: { digest: 'string', samples: 'number' },
   [AuditEventType.updateSent]: { digest: 'string', samples: 'number' },
   [AuditEventType.updateRejected]: { reason: 'string' },
+  [AuditEventType.taskAssigned]: { coordinator: 'string', dataOwners: 'names', topologyVersion: 'number' },
+  [AuditEventType.topologyChanged]: { version: 'number', change: 'string' },
+};
+
+/** What each field type must hold, for the error message. */
+const FIELD_NEEDS: Record<FieldType, string> = {
+  string: 'a non-empty string',
+  number: 'a non-negative number',
+  names: 'an array of non-empty strings',
+};
+
+/** Values a details field may take, where only a few are meaningful. */
+const ALLOWED_VALUES: Partial<Record<string, Record<string, readonly string[]>>> = {
+  [AuditEventType.topologyChanged]: { change: ['dropped', 'admitted'] },
 };
 
 /**
@@ -48,16 +63,33 @@ export function validateEvent(event: AuditEvent): AuditEventInput {
   if (event.source.length === 0) throw invalid(id, 'source is empty');
   const aboutNode = !(TASK_EVENT_TYPES as readonly string[]).includes(type);
   if (aboutNode && event.node.length === 0) throw invalid(id, `node is empty; a ${type} event names the node it is about`);
+  // Only the agent assigns nodes and changes topologies; a role daemon claiming so is forging.
+  if ((AGENT_EVENT_TYPES as readonly string[]).includes(type) && event.source !== AGENT_EVENT_SOURCE) {
+    throw invalid(id, `${type} events come from source ${AGENT_EVENT_SOURCE} only, not ${JSON.stringify(event.source)}`);
+  }
   if (type === AuditEventType.updateSent && event.source !== `data-owner:${event.node}`) {
     throw invalid(id, `update-sent about node ${JSON.stringify(event.node)} must come from source data-owner:${event.node}, not ${JSON.stringify(event.source)}`);
   }
   const details = parseDetails(id, event.detailsJson);
   for (const [field, want] of Object.entries(REQUIRED_DETAILS[type] ?? {})) {
+    if (!fits(details[field], want)) throw invalid(id, `details.${field} of a ${type} event must be ${FIELD_NEEDS[want]}`);
+  }
+  for (const [field, allowed] of Object.entries(ALLOWED_VALUES[type] ?? {})) {
     const value = details[field];
-    const good = want === 'string' ? typeof value === 'string' && value.length > 0 : typeof value === 'number' && Number.isFinite(value) && value >= 0;
-    if (!good) throw invalid(id, `details.${field} of a ${type} event must be ${want === 'string' ? 'a non-empty string' : 'a non-negative number'}`);
+    if (typeof value === 'string' && !allowed.includes(value)) throw invalid(id, `details.${field} of a ${type} event must be one of ${allowed.join(', ')}`);
   }
   return { eventId: id, type, source: event.source, node: event.node, taskId: event.taskId, round: event.round, details };
+}
+
+function fits(value: unknown, want: FieldType): boolean {
+  switch (want) {
+    case 'string':
+      return typeof value === 'string' && value.length > 0;
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+    case 'names':
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0);
+  }
 }
 
 function parseDetails(id: string, json: string): JsonObject {

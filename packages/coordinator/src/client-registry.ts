@@ -78,6 +78,22 @@ export class ClientRegistry {
     this.onChange();
   }
 
+  /** Ends a data owner's session without its asking (the agent dropped it); false if it had none. */
+  drop(id: string, reason: string): boolean {
+    const info = this.clients.get(id);
+    if (!info || info.status === 'left') return false;
+    info.status = 'left';
+    this.logger.warn({ client: id, reason }, 'data owner dropped');
+    this.audit.emit('node-left', { node: id, taskId: this.taskId, details: { reason } });
+    this.onChange();
+    return true;
+  }
+
+  /** Every data owner that has not left (active or lost). */
+  present(): ClientInfo[] {
+    return [...this.clients.values()].filter((c) => c.status !== 'left');
+  }
+
   get(id: string): ClientInfo | undefined {
     return this.clients.get(id);
   }

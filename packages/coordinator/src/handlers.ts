@@ -1,5 +1,5 @@
 /** The Coordinator service's logic, behind wire's servicer. */
-import { ValidationError, type Logger } from '@fmls/core';
+import { AuthError, ValidationError, type Logger } from '@fmls/core';
 import {
   PROTOCOL_VERSION,
   type Assignment,
@@ -8,6 +8,7 @@ import {
   type JoinRequest,
 } from '@fmls/wire';
 import { isClassification } from '@fmls/core';
+import type { Admission } from './admission';
 import type { ClientRegistry } from './client-registry';
 import { schemaMismatch } from './global-schema';
 import type { TaskState } from './task-state';
@@ -25,6 +26,8 @@ export interface HandlerContext {
   intake: UpdateIntake;
   audit: AuditSink;
   logger: Logger;
+  /** Who the agent admitted; enforces nothing in direct mode. */
+  admission: Admission;
   heartbeatIntervalMs: number;
   /** Data owners that have been told the task is over. */
   notifiedDone: Set<string>;
@@ -52,7 +55,7 @@ function joinProblem(req: JoinRequest, classification: boolean): string | undefi
 }
 
 export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
-  const { state, registry, intake, audit, logger } = ctx;
+  const { state, registry, intake, audit, logger, admission } = ctx;
 
   function refuse(clientId: string, reason: string): { accepted: false; reason: string } {
     logger.warn({ client: clientId, reason }, 'join refused');
@@ -77,6 +80,10 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
       if (req.protocolVersion !== PROTOCOL_VERSION) {
         throw new ValidationError(`protocol version ${req.protocolVersion} is not supported (coordinator speaks ${PROTOCOL_VERSION})`);
       }
+      // The spec is the task owner's; only admitted data owners may read it.
+      if (!admission.admits(req.clientId, req.credential)) {
+        throw new AuthError(`${req.clientId || 'the caller'} is not admitted to task ${state.taskId} by the agent`, { fix: 'ask the agent to admit this node to the task' });
+      }
       return { protocolVersion: PROTOCOL_VERSION, taskId: state.taskId, specJson: JSON.stringify(state.spec), state: state.phase };
     },
 
@@ -85,6 +92,7 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
       const problem = joinProblem(req, classification);
       if (problem) return refuse(req.clientId, problem);
       if (req.taskId !== state.taskId) return refuse(req.clientId, `this coordinator runs task ${state.taskId}, not ${req.taskId}`);
+      if (!admission.admits(req.clientId, req.credential)) return refuse(req.clientId, `${req.clientId} is not admitted to task ${state.taskId} by the agent`);
       if (state.done) return refuse(req.clientId, `task ${state.taskId} is over (${state.phase})`);
       const first = registry.active()[0];
       const expected = state.schema ?? (state.spec.data.features ? { features: state.spec.data.features } : first && { features: first.stats.map((s) => s.name) });

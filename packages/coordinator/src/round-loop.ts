@@ -42,6 +42,7 @@ export class RoundLoop {
       await this.waitForClients();
       this.initialise();
       const reason = await this.rounds();
+      this.checkStopped();
       state.phase = 'finished';
       state.outcomeReason = reason;
       logger.info({ reason, version: state.version }, 'task finished');
@@ -75,6 +76,7 @@ export class RoundLoop {
     const until = Date.now() + joinTimeoutS * 1000;
     logger.info({ minClients }, `waiting for ${minClients} data owner(s) to join`);
     while (registry.active().length < minClients) {
+      this.checkStopped();
       if (Date.now() >= until) {
         throw new TaskFailedError(`only ${registry.active().length} of ${minClients} data owners joined within ${joinTimeoutS}s`, {
           fix: 'start more data owners, lower aggregation.minClients, or raise aggregation.joinTimeoutS',
@@ -83,6 +85,13 @@ export class RoundLoop {
       await state.nextChange(until - Date.now());
     }
     await sleep(JOIN_GRACE_MS);
+    this.checkStopped();
+  }
+
+  /** A task stopped from outside (signal, agent) is marked done; the loop then ends at its next wait. */
+  private checkStopped(): void {
+    const { state } = this.deps;
+    if (state.done) throw new TaskFailedError(state.outcomeReason || `task ${state.taskId} was stopped`);
   }
 
   private initialise(): void {
@@ -120,12 +129,14 @@ export class RoundLoop {
     const strategy = createSyncStrategy(agg.strategy);
     let attempt = 0;
     for (let number = 1; number <= agg.rounds; ) {
+      this.checkStopped();
       const round = new Round(number, state.version, attempt, state.global.length, agg.roundTimeoutS * 1000);
       state.round = round;
       state.changed();
       logger.debug({ round: number, attempt }, 'round opened');
       await this.untilClosable(round);
       round.closed = true;
+      this.checkStopped();
       const accepted = round.accepted();
       if (accepted.length < agg.minClients) {
         attempt++;
@@ -158,6 +169,7 @@ export class RoundLoop {
   private async untilClosable(round: Round): Promise<void> {
     const { state, registry } = this.deps;
     for (;;) {
+      if (state.done) return;
       const live = registry.active();
       const allDelivered = live.length > 0 && live.every((c) => round.deliveries.has(c.id));
       if (allDelivered && round.accepted().length >= state.spec.aggregation.minClients) return;
@@ -192,6 +204,7 @@ export class RoundLoop {
       participants: accepted.map(([id]) => id).sort(),
       rejected: round.rejected().map(([id]) => id).sort(),
       samples: accepted.reduce((s, [, d]) => s + d.samples, 0),
+      participantSamples: Object.fromEntries(accepted.map(([id, d]) => [id, d.samples])),
       metricsSource: test ? 'test' : 'federated',
       loss: quality.loss,
       accuracy: 'accuracy' in quality ? quality.accuracy : undefined,

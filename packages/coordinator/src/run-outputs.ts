@@ -14,6 +14,8 @@ export interface RoundMetrics {
   participants: string[];
   rejected: string[];
   samples: number;
+  /** Samples each accepted participant trained on (the agent's contribution accounting). */
+  participantSamples: Record<string, number>;
   /** Quality of the new global model: on the coordinator's --test data, else federated. */
   metricsSource: 'test' | 'federated';
   loss?: number;

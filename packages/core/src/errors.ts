@@ -69,3 +69,6 @@ export function asFmlsError(err: unknown): FmlsError {
 
 /** A caller without a valid session or credential: join (again) first. */
 export class AuthError extends FmlsError {}
+
+/** A task, node or file that does not exist where it was asked for. */
+export class NotFoundError extends FmlsError {}

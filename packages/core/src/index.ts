@@ -5,3 +5,6 @@ export * from './vector-ops';
 export * from './task-spec';
 export * from './async';
 export * from './logger';
+export * from './node-task-config';
+export * from './host-resources';
+export * from './task-details';

@@ -81,6 +81,25 @@ export const TargetSpecSchema = z.strictObject({
 });
 export type TargetSpec = z.infer<typeof TargetSpecSchema>;
 
+/** Request priority at the agent (M-8.5). */
+export const PRIORITIES = ['high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** What a task needs of its nodes (M-8.1, M-8.2); read by the agent, ignored by a direct run. */
+export const RequirementsSpecSchema = z.strictObject({
+  /** Data owners the task needs before it starts; default aggregation.minClients. */
+  minDataOwners: positiveInt.max(100000).optional(),
+  /** At most this many data owners are admitted; the others stay standby. Default: every eligible one. */
+  maxDataOwners: positiveInt.max(100000).optional(),
+  /** GPUs each data owner must have; default 0. */
+  gpus: z.number().int().nonnegative().max(1024).default(0),
+  /** Declared bandwidth each node must have; default 0. */
+  minBandwidthMbps: z.number().nonnegative().default(0),
+  /** Free disk each node must have; default 0. */
+  minFreeDiskMb: z.number().nonnegative().default(0),
+});
+export type RequirementsSpec = z.infer<typeof RequirementsSpecSchema>;
+
 export const TaskSpecSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional(),
@@ -99,6 +118,12 @@ export const TaskSpecSchema = z
     aggregation: AggregationSpecSchema.default(AggregationSpecSchema.parse({})),
     /** Stop early when the metric reaches the value (M-9.5). */
     target: TargetSpecSchema.optional(),
+    /** Agent only: scheduling priority; default medium. */
+    priority: z.enum(PRIORITIES).default('medium'),
+    /** Agent only: the name of the dataset the data owners offer (e.g. breast-cancer). */
+    dataset: z.string().min(1).max(200).optional(),
+    /** Agent only: what the task needs of its nodes. */
+    requirements: RequirementsSpecSchema.default(RequirementsSpecSchema.parse({})),
   })
   .superRefine((spec, ctx) => {
     const regressionModel = spec.model.type === 'linear-regression';
@@ -116,6 +141,13 @@ export const TaskSpecSchema = z
       if (spec.type !== 'regression' && m === 'mse') {
         ctx.addIssue({ code: 'custom', path: ['target', 'metric'], message: 'mse is a regression metric; use accuracy, precision, recall, auc or loss' });
       }
+    }
+    const req = spec.requirements;
+    if (req.minDataOwners !== undefined && req.minDataOwners < spec.aggregation.minClients) {
+      ctx.addIssue({ code: 'custom', path: ['requirements', 'minDataOwners'], message: `${req.minDataOwners} is fewer than aggregation.minClients (${spec.aggregation.minClients}); rounds could never close` });
+    }
+    if (req.maxDataOwners !== undefined && req.maxDataOwners < Math.max(req.minDataOwners ?? 0, spec.aggregation.minClients)) {
+      ctx.addIssue({ code: 'custom', path: ['requirements', 'maxDataOwners'], message: `${req.maxDataOwners} is fewer than minDataOwners/aggregation.minClients` });
     }
     if (spec.data.features?.includes(spec.data.label)) {
       ctx.addIssue({ code: 'custom', path: ['data', 'features'], message: `the label ${spec.data.label} cannot also be a feature` });

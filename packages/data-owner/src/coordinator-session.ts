@@ -21,11 +21,16 @@ export class CoordinatorSession {
     this.connection = new CoordinatorConnection(address);
   }
 
-  /** Fetches the task, retrying until the coordinator answers or `connectMs` passes. */
-  async fetchTask(connectMs: number): Promise<TaskInfo> {
+  /**
+   * Fetches the task, retrying until the coordinator answers or `connectMs` passes.
+   * `taskId` and `credential` (agent mode) let a coordinator serving several tasks pick ours.
+   * An abort ends the wait early, so a cancelled task does not hold on to a dead address.
+   */
+  async fetchTask(connectMs: number, which: { taskId?: string; credential?: string } = {}, signal?: AbortSignal): Promise<TaskInfo> {
     try {
-      return await retry(() => this.connection.getTask({ protocolVersion: PROTOCOL_VERSION, clientId: this.clientId }), {
+      return await retry(() => this.connection.getTask({ protocolVersion: PROTOCOL_VERSION, clientId: this.clientId, taskId: which.taskId ?? '', credential: which.credential ?? '' }), {
         totalMs: connectMs,
+        signal,
         onRetry: (attempt) => {
           if (attempt === 1 || attempt % 5 === 0) this.logger.info(`waiting for the coordinator at ${this.connection.address}…`);
         },

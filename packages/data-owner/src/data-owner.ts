@@ -5,12 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isClassification, parseModelSchema, parseTaskSpec, TaskFailedError, ValidationError, type BackendPreference, type Logger, type ModelSchema, type TaskSpec } from '@fmls/core';
-import { PROTOCOL_VERSION, AuditSink, vectorDigest, type Assignment } from '@fmls/wire';
+import { PROTOCOL_VERSION, AuditSink, vectorDigest, type Assignment, type TaskInfo } from '@fmls/wire';
 import { buildModel, evaluate, getFlatWeights, selectBackend, setFlatWeights, trainLocal, type tf, type TrainData } from '@fmls/tensor';
 import { readCsv } from '@fmls/data';
 import { CoordinatorSession } from './coordinator-session';
 import { applyFault, type Fault } from './faults';
 import { LocalData } from './local-data';
+import { untilAborted } from './until-aborted';
 
 export interface DataOwnerOptions {
   coordinator: string;
@@ -27,6 +28,25 @@ export interface DataOwnerOptions {
   /** How long to keep retrying a coordinator that went away mid-task; default 120 s. */
   reconnectTimeoutMs?: number;
   fault?: Fault;
+  /** Agent mode: the task to ask the coordinator for (default: whichever task it serves). */
+  taskId?: string;
+  /** Agent mode: the per-task credential the agent issued, presented in GetTask and Join. */
+  credential?: string;
+  /** Called after each upload with this node's share of the round; an exception in it is logged, never fatal. */
+  onRound?: (round: RoundReport) => void;
+}
+
+/** A data owner's part of one round (D-3). */
+export interface RoundReport {
+  round: number;
+  /** Wall time of the DownloadModel call plus the UploadUpdate call, each from its start until completion was seen (retries included). */
+  commSeconds: number;
+  /** Wall time of local evaluation and training. */
+  trainSeconds: number;
+  /** Float32 bytes of the uploaded update. */
+  bytesSent: number;
+  /** Float32 bytes of the downloaded model. */
+  bytesReceived: number;
 }
 
 /** Long-poll length; the coordinator holds a poll at most 20 s. */
@@ -47,7 +67,16 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
   const session = new CoordinatorSession(options.coordinator, options.id, options.reconnectTimeoutMs ?? 120000, logger);
   const audit = new AuditSink(options.auditor, `data-owner:${options.id}`, logger);
   try {
-    const info = await session.fetchTask(options.connectTimeoutMs ?? 30000);
+    let info: TaskInfo;
+    try {
+      info = await session.fetchTask(options.connectTimeoutMs ?? 30000, { taskId: options.taskId, credential: options.credential }, signal);
+    } catch (err) {
+      if (signal?.aborted) return { outcome: 'stopped', reason: 'stopped by signal', rounds: 0 };
+      throw err;
+    }
+    if (options.taskId && info.taskId !== options.taskId) {
+      throw new ValidationError(`the coordinator at ${options.coordinator} serves task ${info.taskId}, not ${options.taskId}`, { fix: 'the coordinator address in the task configuration is stale; check the task topology at the agent' });
+    }
     const spec = parseTaskSpec(parseJson(info.specJson, `task ${info.taskId} from the coordinator`), `task ${info.taskId} from the coordinator`);
     if (options.label && options.label !== spec.data.label) {
       logger.warn(`--label ${options.label} differs from the task's label ${spec.data.label}; using the task's`);
@@ -64,6 +93,7 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
       labelStats: local.labelStats(spec) ?? null,
       sampleCount: local.samples,
       backend: backend.detail,
+      credential: options.credential ?? '',
     });
     logger.info({ taskId: info.taskId, samples: local.samples }, 'joined');
     const trainer = new LocalTrainer(spec, local, localTest, logger);
@@ -73,13 +103,18 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
         await session.leave(info.taskId, 'stopped by signal');
         return { outcome: 'stopped', reason: 'stopped by signal', rounds };
       }
-      const a: Assignment = await session.call((s) => session.connection.awaitAssignment({ taskId: info.taskId, clientId: options.id, session: s, waitMs: POLL_MS }, POLL_MS + 10000));
+      const a: Assignment | undefined = await untilAborted(
+        session.call((s) => session.connection.awaitAssignment({ taskId: info.taskId, clientId: options.id, session: s, waitMs: POLL_MS }, POLL_MS + 10000)),
+        signal,
+      );
+      if (!a) continue; // aborted mid-poll: the loop's top leaves the task now rather than after the poll
       if (a.kind === 'DONE') {
         logger.info({ outcome: a.outcome, reason: a.reason }, 'task over');
         if (a.outcome !== 'succeeded') throw new TaskFailedError(`task ${info.taskId} failed at the coordinator: ${a.reason}`);
         return { outcome: a.outcome, reason: a.reason, rounds };
       }
       if (a.kind !== 'TRAIN') continue;
+      const downloadStarted = performance.now();
       const download = await session
         .call((s) => session.connection.downloadModel({ taskId: info.taskId, clientId: options.id, session: s, modelVersion: a.modelVersion }, TRANSFER_TIMEOUT_MS))
         .catch((err: unknown) => {
@@ -88,13 +123,17 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
           return undefined;
         });
       if (!download) continue;
+      const downloadSeconds = (performance.now() - downloadStarted) / 1000;
       const schema = parseModelSchema(a.schemaJson, 'the schema from the coordinator');
+      const trainStarted = performance.now();
       const result = await trainer.round(schema, download.vector, a.round);
+      const trainSeconds = (performance.now() - trainStarted) / 1000;
       if (options.fault) applyFault(options.fault, result.weights);
       const digest = vectorDigest(result.weights);
       if (options.fault?.kind === 'bad-digest') digest[0] ^= 0xff;
       const uploadId = `${options.id}-r${a.round}-v${a.modelVersion}-${randomBytes(4).toString('hex')}`;
       audit.emit('update-sent', { node: options.id, taskId: info.taskId, round: a.round, details: { digest: digest.toString('hex'), samples: local.samples, modelVersion: a.modelVersion } });
+      const uploadStarted = performance.now();
       const reply = await session.call((s) =>
         session.connection.uploadUpdate(
           { protocolVersion: PROTOCOL_VERSION, taskId: info.taskId, clientId: options.id, session: s, uploadId, round: a.round, modelVersion: a.modelVersion, sampleCount: local.samples, numParams: result.weights.length, sha256: digest, metrics: result.metrics },
@@ -102,7 +141,15 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
           TRANSFER_TIMEOUT_MS,
         ),
       );
+      const uploadSeconds = (performance.now() - uploadStarted) / 1000;
       rounds++;
+      notifyRound(options, logger, {
+        round: a.round,
+        commSeconds: downloadSeconds + uploadSeconds,
+        trainSeconds,
+        bytesSent: result.weights.byteLength,
+        bytesReceived: download.vector.byteLength,
+      });
       if (reply.accepted) logger.info({ round: a.round, ...result.metrics }, `round ${a.round}: update accepted`);
       else logger.warn({ round: a.round }, `round ${a.round}: update rejected: ${reply.reason}`);
     }
@@ -143,6 +190,15 @@ class LocalTrainer {
     if (before.accuracy !== undefined) metrics.eval_accuracy = before.accuracy;
     if (before.mse !== undefined) metrics.eval_mse = before.mse;
     return { weights: getFlatWeights(model), metrics };
+  }
+}
+
+function notifyRound(options: DataOwnerOptions, logger: Logger, report: RoundReport): void {
+  try {
+    options.onRound?.(report);
+  } catch (err) {
+    // Progress reporting must never cost the round that was just trained.
+    logger.warn(`round report failed: ${(err as Error).message}`);
   }
 }
 

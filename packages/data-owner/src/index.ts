@@ -1,2 +1,3 @@
-export { runDataOwner, type DataOwnerOptions } from './data-owner';
+export { runDataOwner, type DataOwnerOptions, type RoundReport } from './data-owner';
+export { serveAgent, type DataOwnerAgent, type DataOwnerAgentOptions, type DataOwnerLink } from './agent-mode';
 export { parseFault, FAULT_HELP, type Fault } from './faults';

@@ -1,5 +1,6 @@
 /** @fmls/data: CSV loading, datasets, federated normalisation, partitioning and the bundled datasets. */
 export * from './csv';
+export * from './describe-csv';
 export * from './dataset';
 export * from './parse-number';
 export * from './stats';

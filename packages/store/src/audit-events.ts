@@ -3,7 +3,7 @@
  * what its `details` hold. Senders use these names; the auditor refuses any other type.
  *
  * Common fields of every event (see protos/fmls/v1/auditor.proto): `eventId` (unique;
- * a retry reuses it), `source` (`coordinator`, `data-owner:<id>` or `auditor`), `node`
+ * a retry reuses it), `source` (`coordinator`, `data-owner:<id>`, `agent` or `auditor`), `node`
  * (the node the event is about, empty for task-level events), `taskId`, `round` (0 when
  * it does not apply).
  */
@@ -35,6 +35,12 @@ export const AuditEventType = {
   roundRetried: 'round-retried',
   /** Coordinator: the task ended. */
   taskFinished: 'task-finished',
+  /** Agent (`source` = `agent`): it picked the nodes of a task. Task-level (`node` empty). */
+  taskAssigned: 'task-assigned',
+  /** Agent: it rebuilt a task's topology; `node` is the node dropped or admitted. */
+  topologyChanged: 'topology-changed',
+  /** Agent: a task was cancelled (by its submitter or the agent). Task-level. */
+  taskCancelled: 'task-cancelled',
   /** Auditor only: it started (or restarted) on this log. */
   auditorStarted: 'auditor-started',
   /** Auditor only: a reliability check failed (e.g. digests of one update disagree). */
@@ -50,6 +56,12 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventTypeName[] = Object.values(Au
 /** Types only the auditor itself writes; a peer sending one is refused. */
 export const AUDITOR_ONLY_EVENT_TYPES: readonly AuditEventTypeName[] = [AuditEventType.auditorStarted, AuditEventType.anomaly];
 
+/** Types only the agent sends (`source` = `agent`), so no role daemon can speak for it. */
+export const AGENT_EVENT_TYPES: readonly AuditEventTypeName[] = [AuditEventType.taskAssigned, AuditEventType.topologyChanged, AuditEventType.taskCancelled];
+
+/** The `source` of every agent event. */
+export const AGENT_EVENT_SOURCE = 'agent';
+
 /** Types about the task as a whole rather than one data owner (their `node` may be empty). */
 export const TASK_EVENT_TYPES: readonly AuditEventTypeName[] = [
   AuditEventType.taskStarted,
@@ -57,6 +69,8 @@ export const TASK_EVENT_TYPES: readonly AuditEventTypeName[] = [
   AuditEventType.roundRetried,
   AuditEventType.taskFinished,
   AuditEventType.auditorStarted,
+  AuditEventType.taskAssigned,
+  AuditEventType.taskCancelled,
 ];
 
 /** Whether `type` is a known event type name. */
@@ -82,6 +96,11 @@ export interface AuditEventDetails {
   'round-closed': { version: number; participants: string[]; metrics: MetricsJson };
   'round-retried': { reason: string; received: number; needed: number };
   'task-finished': { outcome: 'succeeded' | 'failed'; reason: string; rounds: number; metrics: MetricsJson };
+  /** Node ids picked for the task; `topologyVersion` of the topology built from them. */
+  'task-assigned': { coordinator: string; auditor: string; dataOwners: string[]; topologyVersion: number };
+  /** The new topology `version` and why the node in `node` was dropped or admitted. */
+  'topology-changed': { version: number; change: 'dropped' | 'admitted'; reason: string };
+  'task-cancelled': { reason: string };
   'auditor-started': Record<string, never>;
   /** `reason` names the check, e.g. `digest-mismatch`; the other fields are its evidence. */
   anomaly: { reason: string } & JsonObject;

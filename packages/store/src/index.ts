@@ -6,3 +6,4 @@ export * from './canonical-json';
 export * from './contribution-report';
 export * from './read-log';
 export * from './verify-log';
+export * from './state-db';

@@ -1,4 +1,7 @@
 export * from './address';
+export * from './agent-link';
+export * from './agent-service';
+export * from './file-transfer';
 export * from './audit-sink';
 export * from './auditor-service';
 export * from './coordinator-service';

@@ -6,6 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { ProtoGrpcType as AgentProto } from './generated/agent';
 import type { ProtoGrpcType as AuditorProto } from './generated/auditor';
 import type { ProtoGrpcType as CoordinatorProto } from './generated/coordinator';
 
@@ -15,7 +16,7 @@ export const PROTOCOL_VERSION = 1;
 /** protos/ at the repository root, from packages/wire/{src,dist}. */
 export const PROTO_ROOT = resolve(__dirname, '..', '..', '..', 'protos');
 
-type Loaded = CoordinatorProto & AuditorProto;
+type Loaded = CoordinatorProto & AuditorProto & AgentProto;
 let cached: Loaded | undefined;
 
 export function loadContract(): Loaded['fmls']['v1'] {

@@ -1,6 +1,6 @@
 /** Maps fmls errors to gRPC status codes and back, so a typed error survives the wire. */
 import * as grpc from '@grpc/grpc-js';
-import { AuthError, FmlsError, NetworkError, ValidationError } from '@fmls/core';
+import { AuthError, FmlsError, NetworkError, NotFoundError, ValidationError } from '@fmls/core';
 
 export { status as GrpcStatus } from '@grpc/grpc-js';
 
@@ -8,6 +8,7 @@ export { status as GrpcStatus } from '@grpc/grpc-js';
 export function toServiceError(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof AuthError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
   if (err instanceof ValidationError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+  if (err instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
   if (err instanceof FmlsError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }

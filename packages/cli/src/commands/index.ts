@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
+import { registerAgentCommand } from './agent';
 import { registerAuditCommands } from './audit';
 import { registerAuditorCommand } from './auditor';
 import { registerCoordinatorCommand } from './coordinator';
 import { registerDataOwnerCommand } from './data-owner';
 import { registerEvaluateCommand } from './evaluate';
+import { registerNodesCommands } from './nodes';
 import { registerSimulateCommand } from './simulate';
+import { registerTaskCommands } from './task';
+import { registerTopologyCommands } from './topology';
 
 /** Adds every command group to the program. */
 export function registerCommands(program: Command): void {
@@ -12,6 +16,10 @@ export function registerCommands(program: Command): void {
   registerCoordinatorCommand(program);
   registerDataOwnerCommand(program);
   registerAuditorCommand(program);
+  registerAgentCommand(program);
   registerEvaluateCommand(program);
   registerAuditCommands(program);
+  registerTaskCommands(program);
+  registerNodesCommands(program);
+  registerTopologyCommands(program);
 }
