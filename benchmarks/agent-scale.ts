@@ -75,7 +75,7 @@ async function measure(owners: number, rounds: number): Promise<Result> {
 
   const agent = await daemon(['agent', '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state')]);
   const agentIdle = rssMb(agent.child.pid as number, 'VmRSS');
-  const coordinator = await daemon(['coordinator', '--agent', agent.address, '--listen', '127.0.0.1:0', '--work-dir', join(dir, 'work')], { FMLS_LOG_LEVEL: 'warn' });
+  const coordinator = await daemon(['coordinator', '--agent', agent.address, '--listen', '127.0.0.1:0', '--work-dir', join(dir, 'work')]);
   const stop = new AbortController();
   const links: AgentLink[] = [];
   const serving: Promise<unknown>[] = [];
@@ -84,18 +84,21 @@ async function measure(owners: number, rounds: number): Promise<Result> {
     parts.map(async (rows, k) => {
       const path = join(dir, `owner-${k}.csv`);
       writeCsv(path, table.columns, rows.map((r) => table.rows[split.train[r]]));
+      let served: { runningTasks(): string[] } | undefined;
       const link = new AgentLink({
         agent: agent.address,
         nodeId: `owner-${k}`,
         attributes: () => ({ roles: ['data-owner'], cpus: 1, gpus: 0, backend: 'wasm', freeDiskMb: 1000, bandwidthMbps: 100, maxTasks: 1, address: '', version: 'bench' }),
         datasets: [describeCsv(path, 'breast-cancer')],
-        runningTasks: () => [],
+        runningTasks: () => served?.runningTasks() ?? [],
         freeDiskMb: () => 1000,
         logger: silent,
       });
       await link.register(60000);
       links.push(link);
-      serving.push(serveAgent({ link, datasets: new Map([['breast-cancer', path]]), backend: 'wasm', logger: silent, signal: stop.signal }));
+      const owner = serveAgent({ link, datasets: new Map([['breast-cancer', path]]), backend: 'wasm', logger: silent, signal: stop.signal });
+      served = owner;
+      serving.push(owner.done);
     }),
   );
   const registrationS = (performance.now() - started) / 1000;
@@ -125,11 +128,11 @@ async function measure(owners: number, rounds: number): Promise<Result> {
   const agentPeak = rssMb(agent.child.pid as number, 'VmHWM');
 
   stop.abort();
+  await Promise.allSettled(serving);
   for (const l of links) l.close();
   client.close();
   coordinator.child.kill('SIGTERM');
   agent.child.kill('SIGTERM');
-  await Promise.allSettled(serving);
   rmSync(dir, { recursive: true, force: true });
   return {
     owners,

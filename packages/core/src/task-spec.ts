@@ -186,7 +186,7 @@ export function loadTaskFile(path: string): TaskSpec {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new InputError(`cannot read task file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-      fix: 'check the --task path',
+      fix: 'check the path of the task file',
       cause: err,
     });
   }

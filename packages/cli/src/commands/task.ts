@@ -50,7 +50,7 @@ Example:
     .argument('<task-file>', 'task file (JSON or YAML; see README "Task file"); it must name a `dataset:` the data owners offer')
     .addOption(agentOption())
     .option('--json', 'print {id, state, waitingFor} as JSON instead')
-    .addHelpText('after', '\nThe file is checked here first: a bad file exits 2 without contacting the agent.\n\nExample:\n  $ fmls task submit task.yaml --agent 127.0.0.1:7300\n  submitted task t-1a2b3c (queued: waiting for 2 more data owners with dataset breast-cancer)\n  t-1a2b3c')
+    .addHelpText('after', '\nThe file is checked here first: a bad file exits 2 without contacting the agent.\n\nExample:\n  $ fmls task submit task.yaml --agent 127.0.0.1:7300\n  submitted task t-1a2b3c4d5e (queued: waiting for 3 free data owners offering breast-cancer (2 free, 1 busy, 0 offline))\n  t-1a2b3c4d5e')
     .action(
       runAction(async (file: string, flags: AgentFlags) => {
         const spec = loadTaskFile(file);
