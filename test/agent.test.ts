@@ -183,6 +183,39 @@ describe('fmls agent', () => {
     expect(changes.map((r) => [r.details.change, r.node])).toEqual(expect.arrayContaining([['dropped', victim], ['admitted', spare]]));
   }, 400_000);
 
+  it('drops a data owner that runs out of resources for a standby, and keeps nodes it did not admit out', async () => {
+    const ids = ['hospital-a', 'hospital-b', 'hospital-c'];
+    const f = await startAgentFederation('fmls-agent-disk-', ids);
+    const id = await submit(f, agentTask(f, 'disk', {
+      aggregation: { rounds: 40, minClients: 2, roundTimeoutS: 60 },
+      train: { optimizer: 'adam', learningRate: 0.02, batchSize: 32, localEpochs: 20 },
+      requirements: { minDataOwners: 2, maxDataOwners: 2, minFreeDiskMb: 1 },
+    }));
+    const initial = await waitForTopology(f, id, (t) => t.nodes.filter((n) => n.role === 'data-owner').length === 2);
+    const [kept, starved] = initial.nodes.filter((n) => n.role === 'data-owner').map((n) => n.nodeId).sort();
+    const spare = ids.find((x) => x !== kept && x !== starved) as string;
+    const coordinator = initial.nodes.find((n) => n.role === 'coordinator')?.address as string;
+    await waitForRound(f, id, 2);
+    expectExit(await client(f, ['nodes', 'set', starved, 'free_disk_mb=0']), 0);
+
+    // A node the agent did not admit cannot join the task or read its model (M-8.2).
+    const intruder = await runFmls(['data-owner', '--coordinator', coordinator, '--id', 'intruder', '--data', f.shares.testPath, '--label', f.shares.label, '--connect-timeout', '5'], { timeoutMs: 60_000 });
+    expect(intruder.code).not.toBe(0);
+    expect(intruder.stderr).toMatch(/not admitted to task/);
+
+    const final = await waitTask(f, id, 240);
+    expect(final.state).toBe('succeeded');
+    const topo = await clientJson<TopologyJson>(f, ['topology', 'show', id]);
+    expect(topo.nodes.find((n) => n.id === starved)?.state).toBe('dropped');
+    expect(topo.nodes.find((n) => n.id === spare)?.state).toBe('active');
+    expect(topo.history).toEqual(expect.arrayContaining([expect.objectContaining({ change: 'dropped', nodeId: starved, reason: expect.stringMatching(/out of resources/) })]));
+    expect((final.metrics as { participants?: string[] }).participants?.sort()).toEqual([kept, spare].sort());
+    // The starved node was told to stop, and is still registered and online.
+    const nodes = await clientJson<NodeJson[]>(f, ['nodes', 'list']);
+    expect(nodes.find((n) => n.id === starved)?.status).toBe('online');
+    expect(f.owners.get(starved)?.running).toBe(true);
+  }, 300_000);
+
   it('keeps its state across a restart: nodes re-register and an earlier model can still be fetched', async () => {
     const f = await startAgentFederation('fmls-agent-restart-', ['hospital-a', 'hospital-b']);
     const first = await submit(f, agentTask(f, 'before', { aggregation: { rounds: 3, minClients: 2 } }));
@@ -210,7 +243,7 @@ interface TopologyJson {
   version: number;
   nodes: Array<{ id: string; role: string; state: string }>;
   links: unknown[];
-  history: Array<{ change: string; nodeId: string }>;
+  history: Array<{ change: string; nodeId: string; reason: string | null }>;
 }
 
 /** Polls the agent over gRPC from the test process: much faster than a CLI run per poll. */
