@@ -4,7 +4,7 @@
  * the details `fmls task status --details` shows (M-8.4).
  */
 import { z } from 'zod';
-import { ValidationError, type TaskDetails } from '@fmls/core';
+import { parseValidatedJson, type TaskDetails } from '@fmls/core';
 import { emptyTally, type TaskRecord } from './records';
 
 const finite = z.number().finite();
@@ -27,24 +27,9 @@ const NodeRoundPayload = z.object({
   bytesReceived: nonNegative,
 });
 
-function parse<T>(schema: z.ZodType<T>, json: string, what: string): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new ValidationError(`${what} is not JSON`);
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ValidationError(`${what}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-  }
-  return result.data;
-}
-
 /** Folds a closed round reported by the coordinator into the task. */
 export function recordRound(task: TaskRecord, payloadJson: string): void {
-  const m = parse(RoundPayload, payloadJson, 'round report');
+  const m = parseValidatedJson(RoundPayload, payloadJson, 'round report');
   task.round = m.round;
   task.metrics = m as Record<string, unknown>;
   task.participants = m.participants;
@@ -61,7 +46,7 @@ export function recordRound(task: TaskRecord, payloadJson: string): void {
 
 /** Folds a data owner's own account of a round (Welford's running mean and variance). */
 export function recordNodeRound(task: TaskRecord, nodeId: string, payloadJson: string): void {
-  const r = parse(NodeRoundPayload, payloadJson, 'node round report');
+  const r = parseValidatedJson(NodeRoundPayload, payloadJson, 'node round report');
   const t = (task.tallies[nodeId] ??= emptyTally());
   t.commRounds++;
   const delta = r.commSeconds - t.commMean;

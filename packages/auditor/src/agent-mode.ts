@@ -64,13 +64,11 @@ export function serveAgent(options: AuditorAgentOptions): AuditorAgent {
     }
   };
 
-  const aborted = new Promise<undefined>((resolve) => signal.addEventListener('abort', () => resolve(undefined), { once: true }));
   const loop = async (): Promise<void> => {
     while (!signal.aborted) {
       let order: WorkOrder | undefined;
       try {
-        // The link notices an abort only between long polls; a stop should not wait for one.
-        order = await Promise.race([link.nextOrder(signal), aborted]);
+        order = await link.nextOrder(signal);
       } catch (err) {
         // The link retries outages itself; a refusal gets a pause, never an exit: events still arrive.
         logger.error(`cannot get work from the agent: ${(err as Error).message}`);

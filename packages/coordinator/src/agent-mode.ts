@@ -38,28 +38,6 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * The link's next order, or undefined as soon as `signal` aborts: the link itself notices
- * an abort only when its long poll returns, up to 15 s later.
- */
-function nextOrder(link: AgentLinkPort, signal: AbortSignal): Promise<WorkOrder | undefined> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return resolve(undefined);
-    const onAbort = (): void => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    link.nextOrder(signal).then(
-      (order) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(order);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
-}
-
 /** Serves the agent's work orders until `signal` aborts; resolves once every task has reported its end. */
 export async function serveAgent(options: ServeAgentOptions): Promise<void> {
   const { link, host, workDir, backend, logger, signal } = options;
@@ -141,7 +119,7 @@ export async function serveAgent(options: ServeAgentOptions): Promise<void> {
   }
 
   try {
-    for (let order = await nextOrder(link, signal); order; order = await nextOrder(link, signal)) {
+    for (let order = await link.nextOrder(signal); order; order = await link.nextOrder(signal)) {
       logger.info({ kind: order.kind, taskId: order.taskId, sequence: order.sequence, reason: order.reason || undefined }, 'work order');
       try {
         await handle(order);

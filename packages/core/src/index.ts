@@ -8,3 +8,4 @@ export * from './logger';
 export * from './node-task-config';
 export * from './host-resources';
 export * from './task-details';
+export * from './validated-json';

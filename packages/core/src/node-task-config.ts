@@ -4,8 +4,8 @@
  * It crosses a process boundary as JSON, so the node validates it before acting on it.
  */
 import { z } from 'zod';
-import { ValidationError } from './errors';
 import { parseTaskSpec, type TaskSpec } from './task-spec';
+import { parseValidatedJson } from './validated-json';
 
 export const NODE_ROLES = ['coordinator', 'data-owner', 'auditor'] as const;
 export type NodeRole = (typeof NODE_ROLES)[number];
@@ -42,17 +42,6 @@ export type NodeTaskConfig = Omit<z.infer<typeof NodeTaskConfigSchema>, 'spec'> 
 
 /** Parses and validates a work order's configuration. */
 export function parseNodeTaskConfig(json: string): NodeTaskConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new ValidationError('task configuration from the agent is not JSON');
-  }
-  const result = NodeTaskConfigSchema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new ValidationError(`task configuration from the agent is invalid: ${issue.path.join('.') || '(top level)'}: ${issue.message}`, { fix: 'run the same fmls version on the agent and the nodes' });
-  }
-  const config = result.data;
+  const config = parseValidatedJson(NodeTaskConfigSchema, json, 'task configuration from the agent', 'run the same fmls version on the agent and the nodes');
   return { ...config, spec: parseTaskSpec(config.spec, `task ${config.taskId} from the agent`) };
 }

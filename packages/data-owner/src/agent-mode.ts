@@ -6,7 +6,6 @@
 import { parseNodeTaskConfig, sleep, type BackendPreference, type Logger, type NodeTaskConfig } from '@fmls/core';
 import type { AgentLink, WorkOrder } from '@fmls/wire';
 import { runDataOwner, type DataOwnerOptions } from './data-owner';
-import { untilAborted } from './until-aborted';
 import type { Fault } from './faults';
 
 /** What serveAgent needs of the link (an AgentLink, or a fake in tests). */
@@ -162,8 +161,7 @@ export function serveAgent(options: DataOwnerAgentOptions): DataOwnerAgent {
     while (!signal.aborted) {
       let order: WorkOrder | undefined;
       try {
-        // The link notices an abort only between long polls; a stop should not wait for one.
-        order = await untilAborted(link.nextOrder(signal), signal);
+        order = await link.nextOrder(signal);
       } catch (err) {
         // The link retries outages itself; what reaches here is a refusal worth a pause, not an exit.
         logger.error(`cannot get work from the agent: ${(err as Error).message}`);

@@ -4,14 +4,13 @@
  * evaluates it locally, trains, and uploads the new weights. Raw rows never leave.
  */
 import { randomBytes } from 'node:crypto';
-import { isClassification, parseModelSchema, parseTaskSpec, TaskFailedError, ValidationError, type BackendPreference, type Logger, type ModelSchema, type TaskSpec } from '@fmls/core';
+import { isClassification, parseModelSchema, parseTaskSpec, TaskFailedError, untilAborted, ValidationError, type BackendPreference, type Logger, type ModelSchema, type TaskSpec } from '@fmls/core';
 import { PROTOCOL_VERSION, AuditSink, vectorDigest, type Assignment, type TaskInfo } from '@fmls/wire';
 import { buildModel, evaluate, getFlatWeights, selectBackend, setFlatWeights, trainLocal, type tf, type TrainData } from '@fmls/tensor';
 import { readCsv } from '@fmls/data';
 import { CoordinatorSession } from './coordinator-session';
 import { applyFault, type Fault } from './faults';
 import { LocalData } from './local-data';
-import { untilAborted } from './until-aborted';
 
 export interface DataOwnerOptions {
   coordinator: string;

@@ -5,7 +5,7 @@
  * Reports queue in memory and are delivered in order with retries, so a task never
  * waits on the agent.
  */
-import { InputError, NetworkError, backoffMs, sleep, type Logger } from '@fmls/core';
+import { InputError, NetworkError, backoffMs, sleep, untilAborted, type Logger } from '@fmls/core';
 import { AgentConnection } from './agent-service';
 import type { DatasetOffer } from './generated/fmls/v1/DatasetOffer';
 import type { NodeAttributes } from './generated/fmls/v1/NodeAttributes';
@@ -31,13 +31,6 @@ export interface AgentLinkOptions {
 /** Long-poll length; the agent holds a poll at most 20 s. */
 const POLL_MS = 15000;
 const MAX_REPORTS = 10000;
-
-function untilAborted(signal: AbortSignal): Promise<undefined> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve(undefined);
-    else signal.addEventListener('abort', () => resolve(undefined), { once: true });
-  });
-}
 
 export class AgentLink {
   readonly connection: AgentConnection;
@@ -107,11 +100,8 @@ export class AgentLink {
         if (this.reregister) await this.register(30000);
         const poll = this.connection.awaitWork({ nodeId: this.options.nodeId, nodeToken: this.token, waitMs: POLL_MS, ackedSequence: this.acked }, POLL_MS + 10000);
         // A stop must not wait for the long poll to come back.
-        const order = await Promise.race([poll, untilAborted(signal)]);
-        if (!order) {
-          poll.catch(() => undefined);
-          return undefined;
-        }
+        const order = await untilAborted(poll, signal);
+        if (!order) return undefined;
         attempt = 0;
         if (order.kind === 'WAIT') continue;
         this.acked = Math.max(this.acked, order.sequence);

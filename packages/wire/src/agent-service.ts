@@ -31,6 +31,7 @@ import type { Topology, Topology__Output } from './generated/fmls/v1/Topology';
 import type { WorkOrder, WorkOrder__Output } from './generated/fmls/v1/WorkOrder';
 import { fileParts, receiveFiles } from './file-transfer';
 import { loadContract } from './proto';
+import { serveUnary } from './servicer';
 import { callFailed, toServiceError } from './status-errors';
 
 export interface AgentHandlers {
@@ -51,29 +52,19 @@ export interface AgentHandlers {
   uploadArtifacts(parts: AsyncIterable<FilePart__Output>): Promise<Ack>;
 }
 
-function unary<Req, Res>(fn: (req: Req, cancelled: AbortSignal) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    const controller = new AbortController();
-    call.on('cancelled', () => controller.abort());
-    Promise.resolve()
-      .then(() => fn(call.request, controller.signal))
-      .then((res) => callback(null, res), (err: unknown) => callback(toServiceError(err)));
-  };
-}
-
 export function addAgentService(server: grpc.Server, h: AgentHandlers): void {
   const impl: grpc.UntypedServiceImplementation = {
-    SubmitTask: unary((req: SubmitTaskRequest__Output) => h.submitTask(req)),
-    ListTasks: unary((req: ListTasksRequest__Output) => h.listTasks(req)),
-    GetTaskStatus: unary((req: TaskRef__Output) => h.getTaskStatus(req)),
-    CancelTask: unary((req: TaskRef__Output) => h.cancelTask(req)),
-    ListNodes: unary((req: ListNodesRequest__Output) => h.listNodes(req)),
-    SetNodeAttributes: unary((req: SetNodeAttributesRequest__Output) => h.setNodeAttributes(req)),
-    GetTopology: unary((req: TaskRef__Output) => h.getTopology(req)),
-    Register: unary((req: RegisterRequest__Output) => h.register(req)),
-    NodeHeartbeat: unary((req: NodeHeartbeatRequest__Output) => h.nodeHeartbeat(req)),
-    AwaitWork: unary((req: AwaitWorkRequest__Output, cancelled) => h.awaitWork(req, cancelled)),
-    ReportTask: unary((req: TaskReport__Output) => h.reportTask(req)),
+    SubmitTask: serveUnary((req: SubmitTaskRequest__Output) => h.submitTask(req)),
+    ListTasks: serveUnary((req: ListTasksRequest__Output) => h.listTasks(req)),
+    GetTaskStatus: serveUnary((req: TaskRef__Output) => h.getTaskStatus(req)),
+    CancelTask: serveUnary((req: TaskRef__Output) => h.cancelTask(req)),
+    ListNodes: serveUnary((req: ListNodesRequest__Output) => h.listNodes(req)),
+    SetNodeAttributes: serveUnary((req: SetNodeAttributesRequest__Output) => h.setNodeAttributes(req)),
+    GetTopology: serveUnary((req: TaskRef__Output) => h.getTopology(req)),
+    Register: serveUnary((req: RegisterRequest__Output) => h.register(req)),
+    NodeHeartbeat: serveUnary((req: NodeHeartbeatRequest__Output) => h.nodeHeartbeat(req)),
+    AwaitWork: serveUnary((req: AwaitWorkRequest__Output, cancelled) => h.awaitWork(req, cancelled)),
+    ReportTask: serveUnary((req: TaskReport__Output) => h.reportTask(req)),
     FetchModel: (async (call) => {
       try {
         for (const part of fileParts(h.fetchModel(call.request))) {

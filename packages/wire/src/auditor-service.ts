@@ -4,7 +4,8 @@ import type { Ack, Ack__Output } from './generated/fmls/v1/Ack';
 import type { AuditEvent, AuditEvent__Output } from './generated/fmls/v1/AuditEvent';
 import type { AuditorClient } from './generated/fmls/v1/Auditor';
 import { loadContract } from './proto';
-import { callFailed, toServiceError } from './status-errors';
+import { serveUnary } from './servicer';
+import { callFailed } from './status-errors';
 
 export interface AuditorHandlers {
   record(event: AuditEvent__Output): Promise<Ack> | Ack;
@@ -12,11 +13,7 @@ export interface AuditorHandlers {
 
 export function addAuditorService(server: grpc.Server, handlers: AuditorHandlers): void {
   const impl: grpc.UntypedServiceImplementation = {
-    Record: ((call, callback) => {
-      Promise.resolve()
-        .then(() => handlers.record(call.request))
-        .then((res) => callback(null, res), (err: unknown) => callback(toServiceError(err)));
-    }) as grpc.handleUnaryCall<AuditEvent__Output, Ack>,
+    Record: serveUnary((event: AuditEvent__Output) => handlers.record(event)),
   };
   server.addService(loadContract().Auditor.service, impl);
 }

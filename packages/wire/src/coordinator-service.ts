@@ -25,6 +25,7 @@ import type { Ack__Output } from './generated/fmls/v1/Ack';
 import type { CoordinatorClient } from './generated/fmls/v1/Coordinator';
 import { ValidationError } from '@fmls/core';
 import { loadContract } from './proto';
+import { cancelSignal, serveUnary } from './servicer';
 import { callFailed, toServiceError } from './status-errors';
 import { toChunks, VectorAssembler } from './tensor-chunks';
 
@@ -49,32 +50,13 @@ export interface CoordinatorHandlers {
   uploadUpdate(parts: AsyncIterable<UpdatePart__Output>, cancelled: AbortSignal): Promise<UploadReply>;
 }
 
-function unaryHandler<Req, Res>(fn: (req: Req) => Promise<Res> | Res): grpc.handleUnaryCall<Req, Res> {
-  return (call, callback) => {
-    Promise.resolve()
-      .then(() => fn(call.request))
-      .then((res) => callback(null, res), (err: unknown) => callback(toServiceError(err)));
-  };
-}
-
-function cancelSignal(call: { on(event: "cancelled", listener: () => void): unknown }): AbortSignal {
-  const controller = new AbortController();
-  call.on('cancelled', () => controller.abort());
-  return controller.signal;
-}
-
 export function addCoordinatorService(server: grpc.Server, handlers: CoordinatorHandlers): void {
   const impl: grpc.UntypedServiceImplementation = {
-    GetTask: unaryHandler((req: GetTaskRequest__Output) => handlers.getTask(req)),
-    Join: unaryHandler((req: JoinRequest__Output) => handlers.join(req)),
-    Leave: unaryHandler((req: LeaveRequest__Output) => handlers.leave(req)),
-    Heartbeat: unaryHandler((req: HeartbeatRequest__Output) => handlers.heartbeat(req)),
-    AwaitAssignment: ((call, callback) => {
-      handlers.awaitAssignment(call.request, cancelSignal(call)).then(
-        (res) => callback(null, res),
-        (err: unknown) => callback(toServiceError(err)),
-      );
-    }) as grpc.handleUnaryCall<AwaitRequest__Output, Assignment>,
+    GetTask: serveUnary((req: GetTaskRequest__Output) => handlers.getTask(req)),
+    Join: serveUnary((req: JoinRequest__Output) => handlers.join(req)),
+    Leave: serveUnary((req: LeaveRequest__Output) => handlers.leave(req)),
+    Heartbeat: serveUnary((req: HeartbeatRequest__Output) => handlers.heartbeat(req)),
+    AwaitAssignment: serveUnary((req: AwaitRequest__Output, cancelled) => handlers.awaitAssignment(req, cancelled)),
     DownloadModel: (async (call) => {
       try {
         const { header, vector } = await handlers.downloadModel(call.request);
