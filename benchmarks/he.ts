@@ -1,0 +1,99 @@
+/**
+ * Homomorphic aggregation cost (issue 4): one round of FedAvg over C clients' updates of
+ * P parameters, plaintext (the float32 accumulator the coordinator uses today) against
+ * CKKS (node-seal, N = 8192, single-threaded): time per stage, throughput in parameters
+ * per second per core, and bytes per update (ciphertext expansion). Prints a table and
+ * one JSON line.
+ *
+ *   npm run bench:he -- [--params 1000000] [--clients 10]
+ */
+import { float32Ops } from '@fmls/core';
+import { WeightedMeanAccumulator } from '@fmls/aggregation';
+import { CkksContext } from '@fmls/he';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function timed<T>(fn: () => T): [T, number] {
+  const t = performance.now();
+  const value = fn();
+  return [value, (performance.now() - t) / 1000];
+}
+
+async function main(): Promise<void> {
+  const P = arg('params', 1_000_000);
+  const C = arg('clients', 10);
+  const updates = Array.from({ length: C }, (_, c) => Float32Array.from({ length: P }, (_, i) => Math.sin(i * 0.001 + c)));
+  const samples = updates.map((_, c) => 100 + 10 * c);
+  const total = samples.reduce((s, x) => s + x, 0);
+
+  const [plainMean, plainAggS] = timed(() => {
+    const acc = new WeightedMeanAccumulator(float32Ops, P);
+    updates.forEach((u, c) => acc.add(u, samples[c]));
+    return acc.mean();
+  });
+
+  const ckks = await CkksContext.create({ polyModulusDegree: 8192, scaleBits: 40 });
+  const keys = ckks.generateKeys();
+  // Data owners hold the secret key, so they encrypt symmetrically (seeded: half the bytes).
+  const [encrypted, encryptS] = timed(() => updates.map((u, c) => ckks.encrypt(u, samples[c], keys)));
+  const [publicOnly, encryptPublicS] = timed(() => ckks.encrypt(updates[0], samples[0], { publicKey: keys.publicKey }));
+  const [sum, addS] = timed(() => {
+    const acc = ckks.accumulator(ckks.ciphertextCount(P));
+    for (const e of encrypted) acc.add(e);
+    const out = acc.result();
+    acc.dispose();
+    return out;
+  });
+  const [decrypted, decryptS] = timed(() => ckks.decrypt(sum, P, keys.secretKey));
+  let maxError = 0;
+  for (let i = 0; i < P; i++) maxError = Math.max(maxError, Math.abs(decrypted[i] / total - plainMean[i]));
+  ckks.dispose();
+
+  const bytes = (cts: Uint8Array[]): number => cts.reduce((s, b) => s + b.length, 0);
+  const plainBytes = P * 4;
+  const updateBytes = bytes(encrypted[0]);
+  const result = {
+    benchmark: 'he',
+    params: P,
+    clients: C,
+    ciphertextsPerUpdate: encrypted[0].length,
+    plain: { aggregateS: plainAggS, bytesPerUpdate: plainBytes },
+    ckks: {
+      encryptSPerUpdate: encryptS / C,
+      encryptPublicKeySPerUpdate: encryptPublicS,
+      aggregateS: addS,
+      decryptS,
+      bytesPerUpdate: updateBytes,
+      bytesPerUpdatePublicKey: bytes(publicOnly),
+      bytesAggregate: bytes(sum),
+      maxAbsErrorOfMean: maxError,
+    },
+    ratios: {
+      aggregateTime: addS / plainAggS,
+      bytesPerUpdate: updateBytes / plainBytes,
+      roundComputeSeconds: (encryptS / C + addS + decryptS) / plainAggS,
+    },
+    throughputParamsPerSecondPerCore: { encrypt: P / (encryptS / C), encryptPublicKey: P / encryptPublicS, add: (P * C) / addS, decrypt: P / decryptS },
+  };
+  const rows: Array<[string, string, string, string]> = [
+    ['aggregate C updates, s', plainAggS.toFixed(3), addS.toFixed(3), (addS / plainAggS).toFixed(1)],
+    ['bytes per update, MB', (plainBytes / 1e6).toFixed(2), (updateBytes / 1e6).toFixed(2), (updateBytes / plainBytes).toFixed(1)],
+    ['encrypt one update (secret key), s', '-', (encryptS / C).toFixed(2), '-'],
+    ['encrypt one update (public key), s', '-', encryptPublicS.toFixed(2), '-'],
+    ['decrypt the aggregate, s', '-', decryptS.toFixed(2), '-'],
+    ['max |error| of the mean', '0', maxError.toExponential(1), '-'],
+  ];
+  const w = [36, 10, 10, 8];
+  const line = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
+  process.stdout.write(`${line([`FedAvg, ${C} clients × ${P} params`, 'plain', 'ckks', 'ratio'])}\n${line(w.map((n) => '-'.repeat(n)))}\n`);
+  for (const r of rows) process.stdout.write(`${line(r)}\n`);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,201 @@
+/**
+ * CKKS (Cheon, Kim, Kim, Song 2017) over Microsoft SEAL: a flat model vector is packed
+ * across ⌈P / (N/2)⌉ ciphertexts (every slot filled, the last padded with zeros), and
+ * ciphertexts travel as SEAL's byte serialisation. Parameters follow
+ * ../shared/design/ALGORITHMS.md: coefficient moduli [60, 40, 40, 60] bits for N = 8192
+ * (128-bit security), scale 2^40. Aggregation only adds ciphertexts: a data owner weights
+ * its update by its sample count before encrypting, so the coordinator never multiplies.
+ */
+import { ConfigError } from '@fmls/core';
+import type { Ciphertext, MainModule, SEALContext } from 'node-seal' with { 'resolution-mode': 'import' };
+import { loadSeal } from './load-seal';
+
+export interface CkksParams {
+  /** Ring dimension N; N/2 values per ciphertext. Default 8192. */
+  polyModulusDegree: 8192 | 16384;
+  /** log2 of the encoding scale; default 40. */
+  scaleBits: number;
+}
+
+const MODULI: Record<CkksParams['polyModulusDegree'], number[]> = {
+  8192: [60, 40, 40, 60],
+  16384: [60, 50, 50, 50, 50, 60],
+};
+
+/** Serialised key material. Only data owners ever hold `secretKey`. */
+export interface CkksKeyBytes {
+  publicKey: Uint8Array;
+  secretKey?: Uint8Array;
+}
+
+export class CkksContext {
+  readonly slots: number;
+  private readonly scale: number;
+
+  private constructor(
+    private readonly seal: MainModule,
+    private readonly context: SEALContext,
+    readonly params: CkksParams,
+  ) {
+    this.slots = params.polyModulusDegree / 2;
+    this.scale = 2 ** params.scaleBits;
+  }
+
+  static async create(params: Partial<CkksParams> = {}): Promise<CkksContext> {
+    const full: CkksParams = { polyModulusDegree: params.polyModulusDegree ?? 8192, scaleBits: params.scaleBits ?? 40 };
+    const moduli = MODULI[full.polyModulusDegree];
+    if (!moduli) throw new ConfigError(`polyModulusDegree ${full.polyModulusDegree} is not supported`, { fix: 'use 8192 or 16384' });
+    const inner = moduli.slice(1, -1);
+    if (!Number.isInteger(full.scaleBits) || full.scaleBits < 20 || full.scaleBits > Math.min(...inner)) {
+      throw new ConfigError(`scaleBits ${full.scaleBits} must be an integer from 20 to ${Math.min(...inner)}`, { fix: 'use 40 (the default)' });
+    }
+    const seal = await loadSeal();
+    const parms = new seal.EncryptionParameters(seal.SchemeType.ckks);
+    parms.setPolyModulusDegree(full.polyModulusDegree);
+    parms.setCoeffModulus(seal.CoeffModulus.Create(full.polyModulusDegree, Int32Array.from(moduli)));
+    const context = new seal.SEALContext(parms, true, seal.SecLevelType.tc128);
+    parms.delete();
+    if (!context.parametersSet()) throw new ConfigError('SEAL refused the CKKS parameters', { fix: 'use the defaults' });
+    return new CkksContext(seal, context, full);
+  }
+
+  /** How many ciphertexts a vector of `length` values needs. */
+  ciphertextCount(length: number): number {
+    return Math.max(1, Math.ceil(length / this.slots));
+  }
+
+  /** A fresh key pair, serialised. Run by the key dealer (a data owner) only. */
+  generateKeys(): Required<CkksKeyBytes> {
+    const gen = new this.seal.KeyGenerator(this.context);
+    const pk = gen.createPublicKey();
+    const sk = gen.secretKey();
+    const keys = { publicKey: toBytes(pk.saveToArray(this.seal.ComprModeType.zstd)), secretKey: toBytes(sk.saveToArray(this.seal.ComprModeType.zstd)) };
+    for (const h of [pk, sk, gen]) h.delete();
+    return keys;
+  }
+
+  /**
+   * Encrypts `weight × vector`, packed across ciphertexts. With the secret key the
+   * encryption is symmetric and seeded: faster and about half the bytes.
+   */
+  encrypt(vector: Float32Array, weight: number, keys: CkksKeyBytes): Uint8Array[] {
+    const { seal } = this;
+    const pk = this.loadPublic(keys.publicKey);
+    const sk = keys.secretKey ? this.loadSecret(keys.secretKey) : undefined;
+    const encryptor = sk ? new seal.Encryptor(this.context, pk, sk) : new seal.Encryptor(this.context, pk);
+    const encoder = new seal.CKKSEncoder(this.context);
+    const plain = new seal.Plaintext();
+    const slot = new Float64Array(this.slots);
+    const out: Uint8Array[] = [];
+    try {
+      for (let start = 0; start < Math.max(vector.length, 1); start += this.slots) {
+        slot.fill(0);
+        const end = Math.min(start + this.slots, vector.length);
+        for (let i = start; i < end; i++) slot[i - start] = vector[i] * weight;
+        encoder.encode(slot, this.scale, plain);
+        const ct = sk ? encryptor.encryptSymmetricSerializable(plain) : encryptor.encryptSerializable(plain);
+        out.push(toBytes(ct.saveToArray(seal.ComprModeType.zstd)));
+        ct.delete();
+      }
+    } finally {
+      for (const h of [plain, encoder, encryptor, pk]) h.delete();
+      sk?.delete();
+    }
+    return out;
+  }
+
+  /** A running sum of encrypted vectors; only adds, so it needs no key at all. */
+  accumulator(count: number): CkksAccumulator {
+    return new CkksAccumulator(this.seal, this.context, count);
+  }
+
+  /** Decrypts packed ciphertexts to `length` values. */
+  decrypt(ciphertexts: Uint8Array[], length: number, secretKey: Uint8Array): Float64Array {
+    const { seal } = this;
+    const sk = this.loadSecret(secretKey);
+    const decryptor = new seal.Decryptor(this.context, sk);
+    const encoder = new seal.CKKSEncoder(this.context);
+    const plain = new seal.Plaintext();
+    const out = new Float64Array(length);
+    try {
+      ciphertexts.forEach((bytes, k) => {
+        const ct = this.loadCiphertext(bytes);
+        decryptor.decrypt(ct, plain);
+        ct.delete();
+        const values = encoder.decodeFloat64(plain) as Float64Array;
+        const start = k * this.slots;
+        out.set(values.subarray(0, Math.min(this.slots, length - start)), start);
+      });
+    } finally {
+      for (const h of [plain, encoder, decryptor, sk]) h.delete();
+    }
+    return out;
+  }
+
+  /** Loads a serialised ciphertext; throws on bytes that are not one for this context. */
+  loadCiphertext(bytes: Uint8Array): Ciphertext {
+    const ct = new this.seal.Ciphertext();
+    ct.loadFromArray(this.context, bytes);
+    return ct;
+  }
+
+  private loadPublic(bytes: Uint8Array) {
+    const pk = new this.seal.PublicKey();
+    pk.loadFromArray(this.context, bytes);
+    return pk;
+  }
+
+  private loadSecret(bytes: Uint8Array) {
+    const sk = new this.seal.SecretKey();
+    sk.loadFromArray(this.context, bytes);
+    return sk;
+  }
+
+  dispose(): void {
+    this.context.delete();
+  }
+}
+
+/** Encrypted vectors folded in as they arrive: memory is one vector of ciphertexts. */
+export class CkksAccumulator {
+  private readonly sums: Array<Ciphertext | undefined>;
+  private readonly evaluator;
+  added = 0;
+
+  constructor(private readonly seal: MainModule, private readonly context: SEALContext, count: number) {
+    this.sums = new Array<Ciphertext | undefined>(count).fill(undefined);
+    this.evaluator = new seal.Evaluator(context);
+  }
+
+  /** Adds one encrypted vector (as many ciphertexts as the accumulator was made for). */
+  add(ciphertexts: Uint8Array[]): void {
+    if (ciphertexts.length !== this.sums.length) throw new Error(`expected ${this.sums.length} ciphertexts, got ${ciphertexts.length}`);
+    ciphertexts.forEach((bytes, k) => {
+      const ct = new this.seal.Ciphertext();
+      ct.loadFromArray(this.context, bytes);
+      const sum = this.sums[k];
+      if (sum) {
+        this.evaluator.addInplace(sum, ct);
+        ct.delete();
+      } else this.sums[k] = ct;
+    });
+    this.added++;
+  }
+
+  /** The encrypted sum, serialised. */
+  result(): Uint8Array[] {
+    return this.sums.map((ct) => {
+      if (!ct) throw new Error('nothing was added');
+      return toBytes(ct.saveToArray(this.seal.ComprModeType.zstd));
+    });
+  }
+
+  dispose(): void {
+    for (const ct of this.sums) ct?.delete();
+    this.evaluator.delete();
+  }
+}
+
+function toBytes(value: unknown): Uint8Array {
+  return value instanceof Uint8Array ? value : Uint8Array.from(value as ArrayLike<number>);
+}

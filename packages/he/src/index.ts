@@ -1,0 +1,2 @@
+export { CkksContext, CkksAccumulator, type CkksParams, type CkksKeyBytes } from './ckks';
+export { loadSeal } from './load-seal';
