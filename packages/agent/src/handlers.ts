@@ -1,7 +1,9 @@
 /** The Agent service's logic behind wire's servicer: I1 for clients, I2 for nodes. */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FmlsError, InputError, parseTaskSpec, ValidationError, type Logger } from '@fmls/core';
+import { openSealedFile, sealFile } from '@fmls/store';
 import { PROTOCOL_VERSION, receiveFiles, type AgentHandlers } from '@fmls/wire';
 import type { NodeRegistry } from './node-registry';
 import type { TaskManager } from './task-manager';
@@ -16,6 +18,8 @@ export interface AgentContext {
   /** Where each task's model files are kept. */
   artifactDir: (taskId: string) => string;
   heartbeatIntervalMs: number;
+  /** Storage key: model files are sealed in artifactDir and opened to be fetched. Default: plain files. */
+  storageKey?: Buffer;
 }
 
 const REPORT_KINDS = new Set(['STARTED', 'ROUND', 'NODE_ROUND', 'FINISHED']);
@@ -51,7 +55,10 @@ export function createAgentHandlers(ctx: AgentContext): AgentHandlers {
       return taskStatus(manager.cancel(req.taskId), false);
     },
     fetchModel(req) {
-      return manager.artifactNames(req.taskId).map((name) => join(ctx.artifactDir(req.taskId), name));
+      const dir = ctx.artifactDir(req.taskId);
+      const key = ctx.storageKey;
+      // Opened here, sent in plaintext: protecting the transfer is the channel's business (TLS).
+      return manager.artifactNames(req.taskId).map((name) => (key ? { name, bytes: openSealedFile(join(dir, name), key) } : join(dir, name)));
     },
     listNodes() {
       return { nodes: registry.all().map((n) => nodeInfo(n, tasksOf(n.record.id))) };
@@ -95,13 +102,14 @@ export function createAgentHandlers(ctx: AgentContext): AgentHandlers {
     async uploadArtifacts(parts) {
       let taskId = '';
       let nodeId = '';
-      const names = await receiveFiles(parts, (header) => {
+      let dir = '';
+      const names = await receiveInto(parts, ctx.storageKey, (header) => {
         registry.authenticate(header.nodeId, header.nodeToken);
         if (taskId && (header.taskId !== taskId || header.nodeId !== nodeId)) throw new ValidationError('one upload carries the files of one task from one node');
         if (!manager.isCoordinatorOf(header.taskId, header.nodeId)) throw new ValidationError(`node ${header.nodeId} is not the coordinator of task ${header.taskId}`);
         taskId = header.taskId;
         nodeId = header.nodeId;
-        const dir = ctx.artifactDir(taskId);
+        dir = ctx.artifactDir(taskId);
         mkdirSync(dir, { recursive: true });
         return dir;
       });
@@ -109,4 +117,32 @@ export function createAgentHandlers(ctx: AgentContext): AgentHandlers {
       return { ok: true, message: `${names.length} files received` };
     },
   };
+}
+
+type Parts = Parameters<AgentHandlers['uploadArtifacts']>[0];
+type Header = Parameters<Parameters<typeof receiveFiles>[1]>[0];
+
+/**
+ * receiveFiles into the directory `destination` names; with a key, each file is first
+ * received (and its digest checked) in a scratch directory beside it, then sealed into
+ * place, so only sealed model files stay on disk.
+ */
+async function receiveInto(parts: Parts, key: Buffer | undefined, destination: (header: Header) => string): Promise<string[]> {
+  if (!key) return receiveFiles(parts, destination);
+  let dir = '';
+  let scratch = '';
+  try {
+    const names = await receiveFiles(parts, (header) => {
+      dir = destination(header);
+      if (!scratch) {
+        scratch = join(dir, `.incoming-${randomBytes(6).toString('hex')}`);
+        mkdirSync(scratch, { mode: 0o700 });
+      }
+      return scratch;
+    });
+    for (const name of names) sealFile(join(dir, name), readFileSync(join(scratch, name)), key);
+    return names;
+  } finally {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
 }

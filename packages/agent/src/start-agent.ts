@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from '@fmls/core';
 import { StateDb } from '@fmls/store';
-import { addAgentService, startServer, type HostPort } from '@fmls/wire';
+import { addAgentService, startServer, type HostPort, type TlsCredentials } from '@fmls/wire';
 import { createAgentHandlers } from './handlers';
 import { NodeRegistry } from './node-registry';
 import { TaskManager } from './task-manager';
@@ -20,6 +20,10 @@ export interface AgentOptions {
   nodeTimeoutMs?: number;
   /** Default 2000 ms. */
   heartbeatIntervalMs?: number;
+  /** This node's TLS identity: for I1/I2 and for the connections to task auditors. Default: plaintext. */
+  tls?: TlsCredentials;
+  /** Storage key (loadStorageKey from @fmls/store): state documents and model files are sealed with it. Default: plain. */
+  storageKey?: Buffer;
 }
 
 export interface RunningAgent {
@@ -30,20 +34,29 @@ export interface RunningAgent {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { logger } = options;
   const nodeTimeoutMs = options.nodeTimeoutMs ?? 10000;
-  const db = StateDb.open(options.stateDir, 'agent state directory');
+  const db = StateDb.open(options.stateDir, 'agent state directory', { key: options.storageKey });
   const orders = new WorkOrders();
   // The registry reports node events to the manager, which is built on the registry.
   let manager: TaskManager | undefined;
-  const registry = new NodeRegistry(db, nodeTimeoutMs, logger, (event) => manager?.onNodeEvent(event));
-  const tasks = new TaskManager(db, registry, orders, logger);
+  let registry: NodeRegistry;
+  let tasks: TaskManager;
+  try {
+    // Reading the state back is where a wrong storage key or a tampered document shows.
+    registry = new NodeRegistry(db, nodeTimeoutMs, logger, (event) => manager?.onNodeEvent(event));
+    tasks = new TaskManager(db, registry, orders, logger, options.tls);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   manager = tasks;
   let server;
   try {
     server = await startServer(options.listen, (s) =>
       addAgentService(
         s,
-        createAgentHandlers({ registry, manager: tasks, orders, logger, artifactDir: (id) => join(options.stateDir, 'tasks', id), heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2000 }),
+        createAgentHandlers({ registry, manager: tasks, orders, logger, artifactDir: (id) => join(options.stateDir, 'tasks', id), heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2000, storageKey: options.storageKey }),
       ),
+      options.tls,
     );
   } catch (err) {
     db.close();

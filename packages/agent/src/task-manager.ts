@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { FmlsError, InputError, NotFoundError, type Logger, type NodeRole, type NodeTaskConfig, type TaskSpec } from '@fmls/core';
-import { AuditSink } from '@fmls/wire';
+import { AuditSink, type TlsCredentials } from '@fmls/wire';
 import type { StateDb } from '@fmls/store';
 import { dataOwnerProblem, place, standby, submitProblem, type NodeView, type Placement } from './admission';
 import { effectiveAttrs, type NodeEvent, type NodeRegistry } from './node-registry';
@@ -28,6 +28,8 @@ export class TaskManager {
     private readonly nodes: NodeRegistry,
     private readonly orders: WorkOrders,
     private readonly logger: Logger,
+    /** This node's TLS identity, for the connections to task auditors. */
+    private readonly tls?: TlsCredentials,
   ) {
     for (const task of db.all<TaskRecord>('tasks')) this.tasks.set(task.id, task);
   }
@@ -132,7 +134,7 @@ export class TaskManager {
     task.topologyHistory = [{ time: Date.now(), version: 1, change: 'built', nodeId: '', reason: `coordinator ${p.coordinator}, auditor ${p.auditor ?? 'none'}, data owners ${p.dataOwners.join(', ')}` }];
     this.note(task, 'started', task.topologyHistory[0].reason);
     this.save(task);
-    if (task.auditorAddress) this.audits.set(task.id, new AuditSink(task.auditorAddress, 'agent', this.logger));
+    if (task.auditorAddress) this.audits.set(task.id, new AuditSink(task.auditorAddress, 'agent', this.logger, this.tls));
     this.audit(task, 'task-assigned', '', { coordinator: p.coordinator, auditor: p.auditor ?? '', dataOwners: p.dataOwners, topologyVersion: 1 });
     this.logger.info({ task: task.id, coordinator: p.coordinator, auditor: p.auditor, dataOwners: p.dataOwners }, 'task started');
     this.orders.push(p.coordinator, 'RUN', task.id, JSON.stringify(this.configFor(task, p.coordinator, 'coordinator')));

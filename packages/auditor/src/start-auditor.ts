@@ -1,7 +1,7 @@
 /** Starting and stopping the auditor daemon. */
 import type { Logger } from '@fmls/core';
 import { AuditLog } from '@fmls/store';
-import { addAuditorService, startServer, type HostPort, type RunningServer } from '@fmls/wire';
+import { addAuditorService, startServer, type HostPort, type RunningServer, type TlsCredentials } from '@fmls/wire';
 import { AuditorHandler } from './auditor-handler';
 import { DigestCrossCheck } from './digest-cross-check';
 
@@ -12,6 +12,8 @@ export interface AuditorOptions {
   /** The audit log (JSONL); created when missing, verified and extended when present. */
   logPath: string;
   logger: Logger;
+  /** Serve TLS with this identity; with its CA, only clients holding a certificate it signed get in. Default: plaintext. */
+  tls?: TlsCredentials;
 }
 
 /** A running auditor. */
@@ -38,7 +40,7 @@ export async function startAuditor(options: AuditorOptions): Promise<RunningAudi
   const handler = new AuditorHandler(log, crossCheck, logger);
   let server: RunningServer | undefined;
   try {
-    server = await startServer(options.listen, (s) => addAuditorService(s, handler));
+    server = await startServer(options.listen, (s) => addAuditorService(s, handler), options.tls);
     handler.recordStart();
   } catch (err) {
     await server?.shutdown(0);

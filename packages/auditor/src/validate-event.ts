@@ -27,6 +27,7 @@ const REQUIRED_DETAILS: Partial<Record<string, Record<string, FieldType>>> = {
   [AuditEventType.nodeJoined]: { samples: 'number' },
   [AuditEventType.updateAccepted]: { digest: 'string', samples: 'number' },
   [AuditEventType.updateSent]: { digest: 'string', samples: 'number' },
+  [AuditEventType.decryption]: { version: 'number', contributors: 'number' },
   [AuditEventType.updateRejected]: { reason: 'string' },
   [AuditEventType.taskAssigned]: { coordinator: 'string', dataOwners: 'names', topologyVersion: 'number' },
   [AuditEventType.topologyChanged]: { version: 'number', change: 'string' },
@@ -67,8 +68,9 @@ export function validateEvent(event: AuditEvent): AuditEventInput {
   if ((AGENT_EVENT_TYPES as readonly string[]).includes(type) && event.source !== AGENT_EVENT_SOURCE) {
     throw invalid(id, `${type} events come from source ${AGENT_EVENT_SOURCE} only, not ${JSON.stringify(event.source)}`);
   }
-  if (type === AuditEventType.updateSent && event.source !== `data-owner:${event.node}`) {
-    throw invalid(id, `update-sent about node ${JSON.stringify(event.node)} must come from source data-owner:${event.node}, not ${JSON.stringify(event.source)}`);
+  const selfReported: string[] = [AuditEventType.updateSent, AuditEventType.decryption, AuditEventType.decryptionRefused];
+  if (selfReported.includes(type) && event.source !== `data-owner:${event.node}`) {
+    throw invalid(id, `${type} about node ${JSON.stringify(event.node)} must come from source data-owner:${event.node}, not ${JSON.stringify(event.source)}`);
   }
   const details = parseDetails(id, event.detailsJson);
   for (const [field, want] of Object.entries(REQUIRED_DETAILS[type] ?? {})) {

@@ -7,6 +7,7 @@ import { Option } from 'commander';
 import { ExitCode, InputError, NetworkError, sleep } from '@fmls/core';
 import { AgentConnection, GrpcStatus, parseHostPort, statusCode, type TaskStatus } from '@fmls/wire';
 import { FINAL_STATES } from './agent-views/task-json';
+import { parseTlsFlags, type TlsFlags } from './tls-options';
 
 export const DEFAULT_AGENT = '127.0.0.1:7300';
 
@@ -63,10 +64,17 @@ export function mapAgentError(address: string, err: unknown, hints: RefusalHints
   return err;
 }
 
-/** Opens a connection to `address`, runs `fn`, maps its failure and always closes. */
-export async function withAgent<T>(address: string, fn: (agent: AgentConnection) => Promise<T>, hints?: RefusalHints): Promise<T> {
+/** Where a client command talks to: --agent and its TLS flags. */
+export interface AgentTarget extends TlsFlags {
+  agent: string;
+}
+
+/** Opens a connection to the agent (TLS when the flags say so), runs `fn`, maps its failure and always closes. */
+export async function withAgent<T>(target: string | AgentTarget, fn: (agent: AgentConnection) => Promise<T>, hints?: RefusalHints): Promise<T> {
+  const address = typeof target === 'string' ? target : target.agent;
   parseHostPort(address, '--agent');
-  const agent = new AgentConnection(address);
+  const tls = typeof target === 'string' ? undefined : parseTlsFlags(target);
+  const agent = new AgentConnection(address, tls);
   try {
     return await fn(agent);
   } catch (err) {

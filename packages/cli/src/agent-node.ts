@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import { cpuCount, detectGpus, freeDiskMb, type Logger, type NodeRole } from '@fmls/core';
-import { AgentLink, parseHostPort, type DatasetOfferInput } from '@fmls/wire';
+import { AgentLink, parseHostPort, type DatasetOfferInput, type TlsCredentials } from '@fmls/wire';
 import { parseIntOption, parseNumberOption } from './parse-options';
 
 export interface AgentNodeFlags {
@@ -38,6 +38,8 @@ export interface AgentNodeSetup {
   diskDir: string;
   runningTasks: () => string[];
   logger: Logger;
+  /** This node's TLS identity for the agent connection; default plaintext. */
+  tls?: TlsCredentials;
 }
 
 /** Builds the link and registers, or throws a one-line error (exit 2) if the agent refuses or cannot be reached. */
@@ -62,6 +64,7 @@ export async function registerWithAgent(flags: AgentNodeFlags & { agent: string 
     runningTasks: setup.runningTasks,
     freeDiskMb: () => freeDiskMb(setup.diskDir),
     logger: setup.logger,
+    tls: setup.tls,
   });
   try {
     await link.register(flags.connectTimeout * 1000);

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@fmls/core';
-import { CoordinatorConnection, PROTOCOL_VERSION, type JoinRequest, type TaskReportInput, type WorkOrder } from '@fmls/wire';
+import { isSealed, openSealedFile } from '@fmls/store';
+import { CoordinatorConnection, PROTOCOL_VERSION, type FileSource, type JoinRequest, type TaskReportInput, type WorkOrder } from '@fmls/wire';
 import { serveAgent, type AgentLinkPort } from './agent-mode';
 import { startCoordinatorHost, type CoordinatorHost } from './coordinator-host';
 
@@ -14,6 +15,8 @@ const sha = (text: string): string => createHash('sha256').update(text).digest('
 class FakeLink implements AgentLinkPort {
   readonly reports: Array<Omit<TaskReportInput, 'nodeId' | 'nodeToken'>> = [];
   readonly uploads: Array<{ taskId: string; files: string[] }> = [];
+  /** What each uploaded file held, by name (paths are read when sent, bytes as given). */
+  readonly uploaded = new Map<string, Buffer>();
   private readonly orders: WorkOrder[] = [];
   private wake: () => void = () => undefined;
   private sequence = 0;
@@ -39,8 +42,10 @@ class FakeLink implements AgentLinkPort {
     this.reports.push(report);
   }
 
-  async uploadArtifacts(taskId: string, paths: string[]): Promise<void> {
-    this.uploads.push({ taskId, files: paths.map((p) => p.slice(p.lastIndexOf('/') + 1)).sort() });
+  async uploadArtifacts(taskId: string, files: FileSource[]): Promise<void> {
+    const named = files.map((f) => (typeof f === 'string' ? { name: f.slice(f.lastIndexOf('/') + 1), bytes: readFileSync(f) } : { name: f.name, bytes: Buffer.from(f.bytes) }));
+    for (const f of named) this.uploaded.set(f.name, f.bytes);
+    this.uploads.push({ taskId, files: named.map((f) => f.name).sort() });
   }
 
   async until(what: string, match: (r: Omit<TaskReportInput, 'nodeId' | 'nodeToken'>) => boolean, ms = 5000): Promise<Omit<TaskReportInput, 'nodeId' | 'nodeToken'>> {
@@ -64,7 +69,7 @@ function config(taskId: string, admitted: Array<{ nodeId: string; credentialSha2
 
 function joinRequest(taskId: string, clientId: string, credential: string): JoinRequest {
   const stat = (name: string) => ({ name, count: 10, mean: 0, m2: 1 });
-  return { protocolVersion: PROTOCOL_VERSION, taskId, clientId, features: ['x1', 'x2'], stats: [stat('x1'), stat('x2')], classes: ['0', '1'], sampleCount: 10, backend: 'test', labelStats: null, credential };
+  return { protocolVersion: PROTOCOL_VERSION, taskId, clientId, features: ['x1', 'x2'], stats: [stat('x1'), stat('x2')], classes: ['0', '1'], sampleCount: 10, backend: 'test', labelStats: null, credential, boxPublicKey: Buffer.alloc(0) };
 }
 
 let dir: string;
@@ -121,5 +126,26 @@ describe('serveAgent', () => {
     stop.abort();
     await serving;
     expect(link.reports.at(-1)).toEqual({ taskId: 'job-2', kind: 'FINISHED', outcome: 'failed', reason: 'the coordinator was stopped' });
+  });
+
+  it('seals the task\'s files under a storage key and hands the agent their plaintext', async () => {
+    const link = new FakeLink();
+    const stop = new AbortController();
+    const storageKey = randomBytes(32);
+    const serving = serveAgent({ link, host, workDir: dir, backend: 'cpu', logger, signal: stop.signal, doneGraceMs: 0, storageKey });
+    link.push({ kind: 'RUN', taskId: 'job-3', configJson: config('job-3', []) });
+    await link.until('STARTED', (r) => r.kind === 'STARTED');
+    link.push({ kind: 'CANCEL', taskId: 'job-3' });
+    await link.until('FINISHED job-3', (r) => r.taskId === 'job-3' && r.kind === 'FINISHED');
+    expect(link.uploads).toEqual([{ taskId: 'job-3', files: ['metrics.jsonl', 'result.json'] }]);
+    const resultPath = join(dir, 'job-3', 'result.json');
+    expect(isSealed(resultPath)).toBe(true);
+    expect(isSealed(join(dir, 'job-3', 'metrics.jsonl'))).toBe(true);
+    expect(() => JSON.parse(readFileSync(resultPath, 'utf8'))).toThrow();
+    const uploaded = link.uploaded.get('result.json');
+    expect(uploaded?.equals(openSealedFile(resultPath, storageKey))).toBe(true);
+    expect(JSON.parse(String(uploaded))).toMatchObject({ outcome: 'failed', reason: 'cancelled by the agent' });
+    stop.abort();
+    await serving;
   });
 });

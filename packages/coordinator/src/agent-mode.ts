@@ -4,9 +4,10 @@
  * start, rounds and end, handing the agent the model and metrics when a task ends.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseNodeTaskConfig, ValidationError, type BackendPreference, type Logger, type NodeTaskConfig } from '@fmls/core';
-import type { AgentLink, WorkOrder } from '@fmls/wire';
+import { openSealedFile } from '@fmls/store';
+import type { AgentLink, FileSource, WorkOrder } from '@fmls/wire';
 import type { CoordinatorHost } from './coordinator-host';
 import type { CoordinatorTask } from './coordinator-task';
 
@@ -24,6 +25,8 @@ export interface ServeAgentOptions {
   signal: AbortSignal;
   /** Passed to each task (tests shorten it); default 5000 ms. */
   doneGraceMs?: number;
+  /** Storage key: each task's files are sealed on disk, and opened to be handed to the agent. Default: plain files. */
+  storageKey?: Buffer;
 }
 
 /** The outputs a finished task hands the agent, when they exist. */
@@ -52,7 +55,10 @@ export async function serveAgent(options: ServeAgentOptions): Promise<void> {
     let { outcome, reason } = await task.done;
     const paths = TASK_ARTIFACTS.map((f) => join(outDir, f)).filter((p) => existsSync(p));
     try {
-      if (paths.length > 0) await link.uploadArtifacts(taskId, paths, signal.aborted ? SHUTDOWN_UPLOAD_MS : undefined);
+      // Sealing protects the disk; the transfer is the channel's business (TLS), so plaintext goes to the agent.
+      const key = options.storageKey;
+      const files: FileSource[] = key ? paths.map((p) => ({ name: basename(p), bytes: openSealedFile(p, key) })) : paths;
+      if (files.length > 0) await link.uploadArtifacts(taskId, files, signal.aborted ? SHUTDOWN_UPLOAD_MS : undefined);
     } catch (err) {
       outcome = 'failed';
       reason = `could not hand the task's files to the agent: ${message(err)}`;
@@ -90,6 +96,7 @@ export async function serveAgent(options: ServeAgentOptions): Promise<void> {
         backend,
         logger: logger.child({ taskId }),
         doneGraceMs: options.doneGraceMs,
+        storageKey: options.storageKey,
         onRound: (m) => link.report({ taskId, kind: 'ROUND', round: m.round, payloadJson: JSON.stringify(m) }),
       });
     } catch (err) {

@@ -34,7 +34,7 @@ function options(taskId: string, task: TaskSpec, extra: Partial<CoordinatorTaskO
 
 function joinRequest(taskId: string, clientId: string): JoinRequest {
   const stat = (name: string) => ({ name, count: 10, mean: 0, m2: 1 });
-  return { protocolVersion: PROTOCOL_VERSION, taskId, clientId, features: ['x1', 'x2'], stats: [stat('x1'), stat('x2')], classes: ['0', '1'], sampleCount: 10, backend: 'test', labelStats: null, credential: '' };
+  return { protocolVersion: PROTOCOL_VERSION, taskId, clientId, features: ['x1', 'x2'], stats: [stat('x1'), stat('x2')], classes: ['0', '1'], sampleCount: 10, backend: 'test', labelStats: null, credential: '', boxPublicKey: Buffer.alloc(0) };
 }
 
 const getTask = (taskId: string) => (conn as CoordinatorConnection).getTask({ protocolVersion: PROTOCOL_VERSION, clientId: 'a', taskId, credential: '' });
@@ -62,7 +62,7 @@ describe('coordinator host', () => {
     let assignment = await conn.awaitAssignment({ ...who, waitMs: 5000 }, 10000);
     while (assignment.kind === 'WAIT') assignment = await conn.awaitAssignment({ ...who, waitMs: 5000 }, 10000);
     expect(assignment).toMatchObject({ kind: 'TRAIN', round: 1 });
-    const { vector } = await conn.downloadModel({ ...who, modelVersion: assignment.modelVersion }, 10000);
+    const vector = (await conn.downloadModel({ ...who, modelVersion: assignment.modelVersion }, 10000)).vector as Float32Array;
     const header = {
       protocolVersion: PROTOCOL_VERSION, ...who, uploadId: 'u1', round: 1, modelVersion: assignment.modelVersion,
       sampleCount: 7, numParams: vector.length, sha256: vectorDigest(vector), metrics: {},

@@ -3,7 +3,7 @@
  * server whose calls are routed to each task's handlers by the task id they name.
  */
 import { NotFoundError, ValidationError, type Logger } from '@fmls/core';
-import { addCoordinatorService, startServer, type CoordinatorHandlers, type HostPort } from '@fmls/wire';
+import { addCoordinatorService, startServer, type CoordinatorHandlers, type HostPort, type TlsCredentials } from '@fmls/wire';
 import { createCoordinatorTask, newTaskId, type CoordinatorTask, type CoordinatorTaskOptions } from './coordinator-task';
 import { routingHandlers } from './task-router';
 
@@ -11,6 +11,8 @@ export interface CoordinatorHostOptions {
   /** Port 0 picks a free port; `address` then has the real one. */
   listen: HostPort;
   logger: Logger;
+  /** This node's TLS identity: the server and every task's outgoing connections use it. Default: plaintext. */
+  tls?: TlsCredentials;
 }
 
 export interface CoordinatorHost {
@@ -39,7 +41,7 @@ export async function startCoordinatorHost(options: CoordinatorHostOptions): Pro
     return task.handlers;
   };
 
-  const server = await startServer(options.listen, (s) => addCoordinatorService(s, routingHandlers(lookup)));
+  const server = await startServer(options.listen, (s) => addCoordinatorService(s, routingHandlers(lookup)), options.tls);
   logger.info({ address: server.address }, 'listening');
 
   return {
@@ -51,7 +53,7 @@ export async function startCoordinatorHost(options: CoordinatorHostOptions): Pro
       if (served.has(taskId) || starting.has(taskId)) throw new ValidationError(`task ${taskId} is already served by this coordinator`);
       starting.add(taskId);
       try {
-        const task = await createCoordinatorTask({ ...taskOptions, taskId });
+        const task = await createCoordinatorTask({ tls: options.tls, ...taskOptions, taskId });
         served.set(taskId, task);
         const remove = (): void => {
           served.delete(taskId);

@@ -6,10 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { sleep, type BackendPreference, type Logger, type TaskSpec } from '@fmls/core';
 import { readCsv } from '@fmls/data';
-import { AuditSink, type CoordinatorHandlers } from '@fmls/wire';
+import { AuditSink, type CoordinatorHandlers, type TlsCredentials } from '@fmls/wire';
 import { selectBackend, type BackendInfo } from '@fmls/tensor';
 import { Admission, type AdmittedNode } from './admission';
 import { ClientRegistry } from './client-registry';
+import { EncryptedState } from './encrypted-state';
 import { createHandlers } from './handlers';
 import { RoundLoop } from './round-loop';
 import { RunOutputs, type RoundMetrics } from './run-outputs';
@@ -35,6 +36,10 @@ export interface CoordinatorTaskOptions {
   admitted?: AdmittedNode[];
   /** How long a finished task keeps answering so live data owners learn the outcome. Default 5000 ms. */
   doneGraceMs?: number;
+  /** This node's TLS identity, for serving and for the auditor connection. Default: plaintext. */
+  tls?: TlsCredentials;
+  /** Storage key (loadStorageKey from @fmls/store): every file in outDir is sealed with it. Default: plain files. */
+  storageKey?: Buffer;
 }
 
 export interface TaskOutcome {
@@ -74,7 +79,7 @@ export function newTaskId(): string {
 
 export async function prepareCoordinatorTask(options: CoordinatorTaskOptions): Promise<PreparedCoordinatorTask> {
   const { logger } = options;
-  const outputs = new RunOutputs(options.outDir);
+  const outputs = new RunOutputs(options.outDir, options.storageKey);
   const testTable = options.testCsv ? readCsv(options.testCsv) : undefined;
   if (testTable) TestEvaluator.check(testTable, options.task.data.label);
   outputs.prepare();
@@ -82,7 +87,13 @@ export async function prepareCoordinatorTask(options: CoordinatorTaskOptions): P
 
   const taskId = options.taskId ?? newTaskId();
   const state = new TaskState(taskId, options.task);
-  const audit = new AuditSink(options.auditor, 'coordinator', logger);
+  if (options.task.privacy?.homomorphic) {
+    state.he = await EncryptedState.create(options.task);
+    logger.warn(
+      'encrypted aggregation: this coordinator only adds ciphertexts and never holds the secret key. It does not protect against the coordinator colluding with one data owner, who together can read any single update; pairwise-masked secure aggregation would close that',
+    );
+  }
+  const audit = new AuditSink(options.auditor, 'coordinator', logger, options.tls);
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2000;
   const registry = new ClientRegistry(taskId, heartbeatIntervalMs * 5, audit, logger, () => state.changed());
   const intake = new UpdateIntake(state, registry, audit, logger);

@@ -26,7 +26,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const prepared = await prepareCoordinatorTask(options);
   let server: RunningServer;
   try {
-    server = await startServer(options.listen, (s) => addCoordinatorService(s, prepared.handlers));
+    server = await startServer(options.listen, (s) => addCoordinatorService(s, prepared.handlers), options.tls);
   } catch (err) {
     prepared.discard();
     throw err;

@@ -10,6 +10,7 @@ import {
 import { isClassification } from '@fmls/core';
 import type { Admission } from './admission';
 import type { ClientRegistry } from './client-registry';
+import { encryptedAssignment, encryptedDownload, encryptedJoinProblem, getKeys, publishKeys } from './encrypted-handlers';
 import { schemaMismatch } from './global-schema';
 import type { TaskState } from './task-state';
 import type { UpdateIntake } from './update-intake';
@@ -66,11 +67,16 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
   function assignmentFor(clientId: string): Assignment | undefined {
     if (state.done) {
       ctx.notifiedDone.add(clientId);
-      return { kind: 'DONE', round: state.round?.number ?? 0, modelVersion: state.version, schemaJson: '', outcome: state.phase === 'finished' ? 'succeeded' : 'failed', reason: state.outcomeReason };
+      return { kind: 'DONE', round: state.round?.number ?? 0, modelVersion: state.version, schemaJson: '', outcome: state.phase === 'finished' ? 'succeeded' : 'failed', reason: state.outcomeReason, recipients: [] };
+    }
+    if (state.he) {
+      const special = encryptedAssignment(state, state.he, clientId);
+      if (special) return special;
+      if (!state.he.keys) return undefined;
     }
     const round = state.round;
     if (state.phase === 'running' && round && !round.closed && !round.deliveries.has(clientId)) {
-      return { kind: 'TRAIN', round: round.number, modelVersion: round.version, schemaJson: state.schemaJson, outcome: '', reason: '' };
+      return { kind: 'TRAIN', round: round.number, modelVersion: round.version, schemaJson: state.schemaJson, outcome: '', reason: '', recipients: [] };
     }
     return undefined;
   }
@@ -99,6 +105,12 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
       if (expected) {
         const mismatch = schemaMismatch(expected, { features: req.features, classes: classification ? req.classes : [] });
         if (mismatch) return refuse(req.clientId, mismatch);
+      }
+      if (state.he) {
+        const boxKey = Buffer.from(req.boxPublicKey);
+        const problem = encryptedJoinProblem(state.he, req.clientId, boxKey);
+        if (problem) return refuse(req.clientId, problem);
+        state.he.boxKeys.set(req.clientId, boxKey);
       }
       const info = registry.join({
         id: req.clientId,
@@ -130,7 +142,7 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
         const assignment = assignmentFor(req.clientId);
         if (assignment) return assignment;
         const left = until - Date.now();
-        if (left <= 0 || cancelled.aborted) return { kind: 'WAIT', round: 0, modelVersion: state.version, schemaJson: '', outcome: '', reason: '' };
+        if (left <= 0 || cancelled.aborted) return { kind: 'WAIT', round: 0, modelVersion: state.version, schemaJson: '', outcome: '', reason: '', recipients: [] };
         await state.nextChange(left, cancelled);
       }
     },
@@ -140,6 +152,7 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
       if (req.modelVersion !== state.version) {
         throw new ValidationError(`model version ${req.modelVersion} is not available; the current version is ${state.version}`);
       }
+      if (state.he) return encryptedDownload(state, state.he);
       const vector = state.global;
       return {
         header: { taskId: state.taskId, modelVersion: state.version, numParams: vector.length, sha256: state.globalDigest },
@@ -149,6 +162,21 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
 
     uploadUpdate(parts) {
       return intake.receive(parts);
+    },
+
+    publishKeys(req) {
+      if (!state.he) throw new ValidationError(`task ${state.taskId} does not use encrypted aggregation`);
+      publishKeys(state, state.he, registry, audit, req);
+      return { ok: true, message: '' };
+    },
+
+    getKeys(req) {
+      if (!state.he) throw new ValidationError(`task ${state.taskId} does not use encrypted aggregation`);
+      return getKeys(state, state.he, registry, req.clientId, req.session);
+    },
+
+    releaseModel(parts) {
+      return intake.receiveRelease(parts);
     },
   };
 }

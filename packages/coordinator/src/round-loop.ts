@@ -9,6 +9,7 @@ import { createSyncStrategy } from '@fmls/aggregation';
 import { vectorDigest, type AuditSink } from '@fmls/wire';
 import { buildModel, getFlatWeights, setFlatWeights, setOutputBias, type tf } from '@fmls/tensor';
 import type { ClientRegistry } from './client-registry';
+import type { EncryptedState } from './encrypted-state';
 import { buildGlobalSchema } from './global-schema';
 import { Round } from './round';
 import type { RoundMetrics, RunOutputs } from './run-outputs';
@@ -32,6 +33,8 @@ export interface RoundLoopDeps {
 export class RoundLoop {
   private model: tf.LayersModel | undefined;
   private lastMetrics: RoundMetrics | undefined;
+  /** Encrypted aggregation: the released final model on the --test data. */
+  private finalTest: QualityMetrics | undefined;
 
   constructor(private readonly deps: RoundLoopDeps) {}
 
@@ -41,8 +44,10 @@ export class RoundLoop {
     try {
       await this.waitForClients();
       this.initialise();
+      if (state.he) await this.dealKeys(state.he);
       const reason = await this.rounds();
       this.checkStopped();
+      if (state.he) await this.release(state.he);
       state.phase = 'finished';
       state.outcomeReason = reason;
       logger.info({ reason, version: state.version }, 'task finished');
@@ -64,7 +69,7 @@ export class RoundLoop {
         reason: state.outcomeReason,
         rounds: state.version,
         version: state.version,
-        metrics: this.lastMetrics as unknown as Record<string, unknown> | undefined,
+        metrics: (this.finalTest ? { ...this.lastMetrics, finalTest: this.finalTest } : this.lastMetrics) as unknown as Record<string, unknown> | undefined,
       });
       state.changed();
     }
@@ -139,6 +144,7 @@ export class RoundLoop {
       this.checkStopped();
       const accepted = round.accepted();
       if (accepted.length < agg.minClients) {
+        round.encrypted?.acc.dispose();
         attempt++;
         const why = `round ${number}: ${accepted.length} of ${agg.minClients} required updates arrived (${registry.active().length} data owners live)`;
         audit.emit('round-retried', { taskId: state.taskId, round: number, details: { reason: why, received: accepted.length, needed: agg.minClients } });
@@ -149,9 +155,15 @@ export class RoundLoop {
         continue;
       }
       const aggStart = performance.now();
-      state.global = strategy.apply(state.global, round.accumulator.mean());
+      if (state.he && round.encrypted) {
+        // The new global model is the encrypted weighted sum; data owners divide by its weight.
+        state.he.publish(round.encrypted.acc, round.encrypted.weight, accepted.length);
+        round.encrypted.acc.dispose();
+      } else {
+        state.global = strategy.apply(state.global, round.accumulator.mean());
+        state.globalDigest = vectorDigest(state.global);
+      }
       state.version++;
-      state.globalDigest = vectorDigest(state.global);
       const aggregateS = (performance.now() - aggStart) / 1000;
       const metrics = await this.record(round, aggregateS);
       attempt = 0;
@@ -163,6 +175,49 @@ export class RoundLoop {
       }
     }
     return `completed ${agg.rounds} rounds`;
+  }
+
+  /** Asks the key dealer for the task's keys and waits for them (at most joinTimeoutS). */
+  private async dealKeys(he: EncryptedState): Promise<void> {
+    const { state, registry, logger } = this.deps;
+    const active = registry.active().map((c) => c.id).sort();
+    const wanted = state.spec.privacy?.keyDealer;
+    if (wanted && !active.includes(wanted)) logger.warn(`privacy.keyDealer ${wanted} has not joined; ${active[0]} deals the keys`);
+    he.dealerId = wanted && active.includes(wanted) ? wanted : active[0];
+    he.recipients = active;
+    logger.info({ dealer: he.dealerId, recipients: active }, 'asking the key dealer for the task keys');
+    state.changed();
+    const until = Date.now() + state.spec.aggregation.joinTimeoutS * 1000;
+    while (!he.keys) {
+      this.checkStopped();
+      if (!registry.active().some((c) => c.id === he.dealerId)) throw new TaskFailedError(`the key dealer ${he.dealerId} left before dealing the keys`);
+      if (Date.now() >= until) throw new TaskFailedError(`the key dealer ${he.dealerId} did not deal the keys within ${state.spec.aggregation.joinTimeoutS}s`);
+      await state.nextChange(Math.min(1000, until - Date.now()));
+    }
+    logger.info({ dealer: he.dealerId }, 'task keys dealt; the coordinator holds the public key only');
+  }
+
+  /** Asks a data owner to decrypt and hand over the final model, then writes it. */
+  private async release(he: EncryptedState): Promise<void> {
+    const { state, registry, logger, outputs, tester } = this.deps;
+    const active = registry.active().map((c) => c.id).filter((id) => he.recipients.includes(id)).sort();
+    const from = he.dealerId && active.includes(he.dealerId) ? he.dealerId : active[0];
+    if (!from) throw new TaskFailedError('no data owner holding the keys is left to decrypt the final model');
+    he.releaseFrom = from;
+    state.changed();
+    const until = Date.now() + state.spec.aggregation.roundTimeoutS * 1000;
+    while (!he.releasedBy) {
+      this.checkStopped();
+      if (Date.now() >= until) throw new TaskFailedError(`${from} did not hand over the decrypted final model within ${state.spec.aggregation.roundTimeoutS}s`);
+      await state.nextChange(Math.min(1000, until - Date.now()));
+    }
+    const model = this.model;
+    const schema = state.schema;
+    if (!model || !schema) throw new Error('release() before initialise()');
+    setFlatWeights(model, state.global);
+    await outputs.writeModel(model);
+    this.finalTest = tester?.evaluate(model, schema);
+    if (this.finalTest) logger.info({ ...this.finalTest }, 'the released final model on the test data');
   }
 
   /** Waits until every live data owner has delivered (with enough updates), or the deadline. */
@@ -184,11 +239,15 @@ export class RoundLoop {
     const schema = state.schema;
     const model = this.model;
     if (!schema || !model) throw new Error('record() before initialise()');
-    setFlatWeights(model, state.global);
     const evalStart = performance.now();
-    const test: QualityMetrics | undefined = tester?.evaluate(model, schema);
+    let test: QualityMetrics | undefined;
+    // Under encrypted aggregation there is no plaintext model here to test or save until the end.
+    if (!state.he) {
+      setFlatWeights(model, state.global);
+      test = tester?.evaluate(model, schema);
+      await outputs.writeModel(model);
+    }
     const evalS = (performance.now() - evalStart) / 1000;
-    await outputs.writeModel(model);
     const accepted = round.accepted();
     const fed = {
       version: round.version,

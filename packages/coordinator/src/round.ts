@@ -1,6 +1,7 @@
 /** One synchronous round: who delivered what, folded into a running weighted mean. */
 import { float32Ops } from '@fmls/core';
 import { WeightedMeanAccumulator } from '@fmls/aggregation';
+import type { CkksAccumulator } from '@fmls/he';
 
 export interface Delivery {
   accepted: boolean;
@@ -18,6 +19,8 @@ export class Round {
   readonly startedAt = Date.now();
   readonly deadline: number;
   closed = false;
+  /** Encrypted aggregation: the running ciphertext sum and the plaintext sum of its weights. */
+  encrypted: { acc: CkksAccumulator; weight: number } | undefined;
 
   constructor(
     readonly number: number,

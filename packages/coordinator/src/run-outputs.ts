@@ -1,11 +1,14 @@
 /**
  * What a run leaves in --out: metrics.jsonl (a line appended as each round closes, so a
  * run can be followed), the model in TensorFlow.js LayersModel format, and schema.json.
+ * With a storage key every file is sealed (M-10.2); metrics.jsonl, which cannot be
+ * appended to once sealed, is then resealed whole each round (it stays small).
  */
 import { appendFileSync, mkdirSync, renameSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, type ModelSchema, type QualityMetrics } from '@fmls/core';
-import { saveModel, type tf } from '@fmls/tensor';
+import { sealFile } from '@fmls/store';
+import { modelArtifacts, saveModel, type tf } from '@fmls/tensor';
 
 export interface RoundMetrics {
   round: number;
@@ -34,8 +37,11 @@ export interface RoundMetrics {
 
 export class RunOutputs {
   readonly metricsPath: string;
+  /** metrics.jsonl so far, kept only when sealing (to reseal it whole). */
+  private metricsText = '';
 
-  constructor(readonly dir: string) {
+  /** `key`: storage key (loadStorageKey) to seal every file with; default plain files. */
+  constructor(readonly dir: string, private readonly key?: Buffer) {
     this.metricsPath = join(dir, 'metrics.jsonl');
   }
 
@@ -47,24 +53,40 @@ export class RunOutputs {
     } catch (err) {
       throw new InputError(`cannot write to output directory ${this.dir}: ${(err as NodeJS.ErrnoException).code ?? err}`, { fix: 'choose another --out', cause: err });
     }
-    writeFileSync(this.metricsPath, '');
+    if (this.key) sealFile(this.metricsPath, Buffer.alloc(0), this.key);
+    else writeFileSync(this.metricsPath, '');
   }
 
   appendMetrics(line: RoundMetrics): void {
-    appendFileSync(this.metricsPath, `${JSON.stringify(line)}\n`);
+    const text = `${JSON.stringify(line)}\n`;
+    if (!this.key) return appendFileSync(this.metricsPath, text);
+    this.metricsText += text;
+    sealFile(this.metricsPath, Buffer.from(this.metricsText), this.key);
   }
 
   writeSchema(schema: ModelSchema): void {
     const path = join(this.dir, 'schema.json');
-    writeFileSync(`${path}.tmp`, `${JSON.stringify(schema, null, 2)}\n`);
+    const text = `${JSON.stringify(schema, null, 2)}\n`;
+    if (this.key) return sealFile(path, Buffer.from(text), this.key);
+    writeFileSync(`${path}.tmp`, text);
     renameSync(`${path}.tmp`, path);
   }
 
   async writeModel(model: tf.LayersModel): Promise<void> {
-    await saveModel(model, this.dir);
+    if (!this.key) {
+      await saveModel(model, this.dir);
+      return;
+    }
+    const { modelJson, weights } = await modelArtifacts(model);
+    // Weights first, as saveModel does: model.json never names weights not yet in place.
+    sealFile(join(this.dir, 'weights.bin'), weights, this.key);
+    sealFile(join(this.dir, 'model.json'), modelJson, this.key);
   }
 
   writeResult(result: { outcome: string; reason: string; rounds: number; version: number; metrics?: Partial<QualityMetrics> & Record<string, unknown> }): void {
-    writeFileSync(join(this.dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const path = join(this.dir, 'result.json');
+    const text = `${JSON.stringify(result, null, 2)}\n`;
+    if (this.key) sealFile(path, Buffer.from(text), this.key);
+    else writeFileSync(path, text);
   }
 }

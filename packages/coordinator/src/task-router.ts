@@ -3,7 +3,9 @@
  * server can serve several tasks. Every method is async: a lookup that throws must become
  * a status on the call, never an exception thrown into the servicer.
  */
-import type { CoordinatorHandlers } from '@fmls/wire';
+import type { CoordinatorHandlers, UpdatePartMessage } from '@fmls/wire';
+
+type UploadReply = Awaited<ReturnType<CoordinatorHandlers['uploadUpdate']>>;
 
 /** Finds a task's handlers by id, or throws (NotFoundError). */
 export type TaskLookup = (taskId: string) => CoordinatorHandlers;
@@ -16,14 +18,19 @@ export function routingHandlers(lookup: TaskLookup): CoordinatorHandlers {
     heartbeat: async (req) => lookup(req.taskId).heartbeat(req),
     awaitAssignment: async (req, cancelled) => lookup(req.taskId).awaitAssignment(req, cancelled),
     downloadModel: async (req) => lookup(req.taskId).downloadModel(req),
-    async uploadUpdate(parts, cancelled) {
-      // Only the header names the task, so read it here and give it back to the task's intake.
-      const iterator = parts[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done || !first.value.header) return { accepted: false, reason: 'the stream must start with an update header' };
-      return lookup(first.value.header.taskId).uploadUpdate(prepend(first.value, iterator), cancelled);
-    },
+    uploadUpdate: (parts, cancelled) => byHeader(parts, (task, stream) => lookup(task).uploadUpdate(stream, cancelled)),
+    publishKeys: async (req) => lookup(req.taskId).publishKeys(req),
+    getKeys: async (req) => lookup(req.taskId).getKeys(req),
+    releaseModel: (parts, cancelled) => byHeader(parts, (task, stream) => lookup(task).releaseModel(stream, cancelled)),
   };
+}
+
+/** Only a stream's header names the task: read it here and hand the whole stream on. */
+async function byHeader(parts: AsyncIterable<UpdatePartMessage>, handle: (taskId: string, stream: AsyncIterable<UpdatePartMessage>) => Promise<UploadReply>): Promise<UploadReply> {
+  const iterator = parts[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done || !first.value.header) return { accepted: false, reason: 'the stream must start with a header' };
+  return handle(first.value.header.taskId, prepend(first.value, iterator));
 }
 
 /** `first`, then whatever `rest` still yields. */

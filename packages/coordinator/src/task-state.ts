@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ModelSchema, TaskSpec } from '@fmls/core';
+import type { EncryptedState } from './encrypted-state';
 import type { Round } from './round';
 
 export type Phase = 'waiting' | 'running' | 'finished' | 'failed';
@@ -18,6 +19,8 @@ export class TaskState {
   globalDigest: Buffer = Buffer.alloc(0);
   version = 0;
   round: Round | undefined;
+  /** Set for a task with privacy.homomorphic. */
+  he: EncryptedState | undefined;
   private readonly events = new EventEmitter();
 
   constructor(readonly taskId: string, readonly spec: TaskSpec) {

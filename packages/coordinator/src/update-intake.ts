@@ -7,8 +7,10 @@
  */
 import { Semaphore, ValidationError, type Logger } from '@fmls/core';
 import { updateWeight } from '@fmls/aggregation';
-import { PROTOCOL_VERSION, VectorAssembler, type AuditSink, type UpdateHeader, type UpdatePartMessage, type UploadReply } from '@fmls/wire';
+import { ByteAssembler, PROTOCOL_VERSION, VectorAssembler, type AuditSink, type UpdateHeader, type UpdatePartMessage, type UploadReply } from '@fmls/wire';
 import type { ClientRegistry } from './client-registry';
+import type { EncryptedState } from './encrypted-state';
+import type { Round } from './round';
 import type { TaskState } from './task-state';
 
 const MAX_METRICS = 64;
@@ -43,6 +45,7 @@ export class UpdateIntake {
     }
     const headerProblem = this.checkHeader(header, client.samples);
     if (headerProblem) return this.reject(header, headerProblem, digestHex, false);
+    if (this.state.he) return this.receiveEncrypted(header, iterator, client.id, round, digestHex);
 
     const release = await this.slots.acquire();
     const buffer = this.free.pop() ?? new Float32Array(this.state.global.length);
@@ -63,27 +66,73 @@ export class UpdateIntake {
       if (!current || current !== round || current.closed) return this.reject(header, `round ${header.round} closed before the update completed`, digestHex, false);
       if (current.deliveries.has(client.id)) return this.reject(header, `an update for round ${header.round} was already received from ${client.id}`, digestHex, false);
       current.accumulator.add(assembler.vector, updateWeight(header.sampleCount, this.state.spec.aggregation.weighting));
-      current.deliveries.set(client.id, {
-        accepted: true,
-        samples: header.sampleCount,
-        uploadId: header.uploadId,
-        digest: digestHex,
-        metrics: header.metrics,
-        bytes: assembler.vector.byteLength,
-      });
-      this.logger.info({ client: client.id, round: header.round, samples: header.sampleCount }, 'update accepted');
-      this.audit.emit('update-accepted', {
-        node: client.id,
-        taskId: this.state.taskId,
-        round: header.round,
-        details: { digest: digestHex, samples: header.sampleCount, modelVersion: header.modelVersion, uploadId: header.uploadId },
-      });
-      this.state.changed();
-      return { accepted: true, reason: '' };
+      return this.accept(header, client.id, digestHex, assembler.vector.byteLength);
     } finally {
       this.free.push(buffer);
       release();
     }
+  }
+
+  /** An encrypted update: whole blob and digest first, then split, loaded and added to the round's ciphertext sum. */
+  private async receiveEncrypted(header: UpdateHeader, iterator: AsyncIterator<UpdatePartMessage>, clientId: string, round: Round | undefined, digestHex: string): Promise<UploadReply> {
+    const he = this.state.he as EncryptedState;
+    const release = await this.slots.acquire();
+    try {
+      let blob: Buffer;
+      try {
+        const assembler = new ByteAssembler(header.numParams);
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          if (!next.value.chunk) throw new ValidationError('a second header arrived inside the update stream');
+          assembler.add(next.value.chunk);
+        }
+        blob = assembler.finish(header.sha256);
+      } catch (err) {
+        if (err instanceof ValidationError) return this.reject(header, err.message, digestHex, true);
+        throw err;
+      }
+      const current = this.state.round;
+      if (!current || current !== round || current.closed) return this.reject(header, `round ${header.round} closed before the update completed`, digestHex, false);
+      if (current.deliveries.has(clientId)) return this.reject(header, `an update for round ${header.round} was already received from ${clientId}`, digestHex, false);
+      current.encrypted ??= { acc: he.ckks.accumulator(he.ciphertexts(this.state.global.length)), weight: 0 };
+      try {
+        he.fold(current.encrypted.acc, blob, this.state.global.length);
+      } catch (err) {
+        if (err instanceof ValidationError) return this.reject(header, err.message, digestHex, true);
+        throw err;
+      }
+      current.encrypted.weight += updateWeight(header.sampleCount, this.state.spec.aggregation.weighting);
+      return this.accept(header, clientId, digestHex, blob.length);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The final model a data owner decrypted and hands over (RELEASE): only from the data
+   * owner asked, for the final version, validated like any float32 vector.
+   */
+  async receiveRelease(parts: AsyncIterable<UpdatePartMessage>): Promise<UploadReply> {
+    const he = this.state.he;
+    const iterator = parts[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done || !first.value.header) return { accepted: false, reason: 'the stream must start with a header' };
+    const h = first.value.header;
+    const client = this.registry.authenticate(h.clientId, h.session);
+    if (!he || he.releaseFrom !== client.id || he.releasedBy) throw new ValidationError(`${client.id} was not asked to release the model of task ${this.state.taskId}`);
+    if (h.modelVersion !== this.state.version) throw new ValidationError(`released model is version ${h.modelVersion}, the final version is ${this.state.version}`);
+    if (h.numParams !== this.state.global.length) throw new ValidationError(`released model has ${h.numParams} values, the model has ${this.state.global.length}`);
+    const assembler = new VectorAssembler(this.state.global.length);
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      if (!next.value.chunk) throw new ValidationError('a second header arrived inside the stream');
+      assembler.add(next.value.chunk);
+    }
+    this.state.global = assembler.finish(h.sha256);
+    this.state.globalDigest = Buffer.from(h.sha256);
+    he.releasedBy = client.id;
+    this.logger.info({ client: client.id, version: h.modelVersion }, 'final model released by a data owner');
+    this.audit.emit('model-released', { node: client.id, taskId: this.state.taskId, details: { version: h.modelVersion, digest: Buffer.from(h.sha256).toString('hex') } });
+    this.state.changed();
+    return { accepted: true, reason: '' };
   }
 
   private checkHeader(h: UpdateHeader, declaredSamples: number): string | undefined {
@@ -94,7 +143,11 @@ export class UpdateIntake {
     if (h.round !== round.number) return `update names round ${h.round}, the open round is ${round.number}`;
     if (h.modelVersion !== round.version) return `update was trained from version ${h.modelVersion}, round ${round.number} trains from ${round.version}`;
     if (round.deliveries.has(h.clientId)) return `an update for round ${h.round} was already received from ${h.clientId}`;
-    if (h.numParams !== this.state.global.length) return `update has ${h.numParams} values, the model has ${this.state.global.length}`;
+    const encoding = h.encoding || 'float32';
+    const he = this.state.he;
+    if (encoding !== (he ? 'ckks' : 'float32')) return `update is encoded ${encoding}; this task takes ${he ? 'ckks (encrypted aggregation)' : 'float32'} updates`;
+    if (he && (h.numParams < 1 || h.numParams > he.maxUpdateBytes(this.state.global.length))) return `encrypted update of ${h.numParams} bytes is out of range`;
+    if (!he && h.numParams !== this.state.global.length) return `update has ${h.numParams} values, the model has ${this.state.global.length}`;
     if (!Number.isSafeInteger(h.sampleCount) || h.sampleCount < 1) return `sample count ${h.sampleCount} must be a positive integer`;
     if (h.sampleCount > declaredSamples) return `sample count ${h.sampleCount} exceeds the ${declaredSamples} rows declared at join`;
     if (!h.uploadId || h.uploadId.length > 200) return 'upload id must be 1 to 200 characters';
@@ -104,6 +157,20 @@ export class UpdateIntake {
     const bad = metrics.find(([, v]) => !Number.isFinite(v));
     if (bad) return `metric ${bad[0]} is ${bad[1]}; metrics must be finite`;
     return undefined;
+  }
+
+  private accept(header: UpdateHeader, clientId: string, digestHex: string, bytes: number): UploadReply {
+    const round = this.state.round as Round;
+    round.deliveries.set(clientId, { accepted: true, samples: header.sampleCount, uploadId: header.uploadId, digest: digestHex, metrics: header.metrics, bytes });
+    this.logger.info({ client: clientId, round: header.round, samples: header.sampleCount }, 'update accepted');
+    this.audit.emit('update-accepted', {
+      node: clientId,
+      taskId: this.state.taskId,
+      round: header.round,
+      details: { digest: digestHex, samples: header.sampleCount, modelVersion: header.modelVersion, uploadId: header.uploadId },
+    });
+    this.state.changed();
+    return { accepted: true, reason: '' };
   }
 
   private reject(h: UpdateHeader, reason: string, digest: string, record: boolean): UploadReply {

@@ -100,6 +100,26 @@ export const RequirementsSpecSchema = z.strictObject({
 });
 export type RequirementsSpec = z.infer<typeof RequirementsSpecSchema>;
 
+/** Homomorphic aggregation (M-10.5): the coordinator only ever adds ciphertexts. */
+export const HomomorphicSpecSchema = z.strictObject({
+  scheme: z.literal('ckks').default('ckks'),
+  /** Ring dimension; N/2 parameters per ciphertext. Default 8192. */
+  polyModulusDegree: z.union([z.literal(8192), z.literal(16384)]).default(8192),
+  /** log2 of the CKKS scale; default 40. */
+  scaleBits: z.number().int().min(20).max(50).default(40),
+  /** What is encrypted; only `all` so far. */
+  encrypt: z.literal('all').default('all'),
+});
+
+export const PrivacySpecSchema = z.strictObject({
+  homomorphic: HomomorphicSpecSchema.optional(),
+  /** Data owners refuse to decrypt an aggregate of fewer updates than this; default 2. */
+  minContributors: positiveInt.max(100000).default(2),
+  /** Data owner that makes the task's keys; default the lowest id among those joined. */
+  keyDealer: z.string().min(1).max(128).optional(),
+});
+export type PrivacySpec = z.infer<typeof PrivacySpecSchema>;
+
 export const TaskSpecSchema = z
   .strictObject({
     name: z.string().min(1).max(200).optional(),
@@ -118,6 +138,8 @@ export const TaskSpecSchema = z
     aggregation: AggregationSpecSchema.default(AggregationSpecSchema.parse({})),
     /** Stop early when the metric reaches the value (M-9.5). */
     target: TargetSpecSchema.optional(),
+    /** Protection of model data (M-10.5); default none beyond TLS. */
+    privacy: PrivacySpecSchema.optional(),
     /** Agent only: scheduling priority; default medium. */
     priority: z.enum(PRIORITIES).default('medium'),
     /** Agent only: the name of the dataset the data owners offer (e.g. breast-cancer). */
@@ -148,6 +170,10 @@ export const TaskSpecSchema = z
     }
     if (req.maxDataOwners !== undefined && req.maxDataOwners < Math.max(req.minDataOwners ?? 0, spec.aggregation.minClients)) {
       ctx.addIssue({ code: 'custom', path: ['requirements', 'maxDataOwners'], message: `${req.maxDataOwners} is fewer than minDataOwners/aggregation.minClients` });
+    }
+    const privacy = spec.privacy;
+    if (privacy?.homomorphic && privacy.minContributors > spec.aggregation.minClients) {
+      ctx.addIssue({ code: 'custom', path: ['privacy', 'minContributors'], message: `${privacy.minContributors} is more than aggregation.minClients (${spec.aggregation.minClients}); rounds with minClients updates could never be decrypted` });
     }
     if (spec.data.features?.includes(spec.data.label)) {
       ctx.addIssue({ code: 'custom', path: ['data', 'features'], message: `the label ${spec.data.label} cannot also be a feature` });

@@ -4,7 +4,7 @@
  * progress and end. A task that fails is reported and forgotten; the daemon goes on.
  */
 import { parseNodeTaskConfig, sleep, type BackendPreference, type Logger, type NodeTaskConfig } from '@fmls/core';
-import type { AgentLink, WorkOrder } from '@fmls/wire';
+import type { AgentLink, TlsCredentials, WorkOrder } from '@fmls/wire';
 import { runDataOwner, type DataOwnerOptions } from './data-owner';
 import type { Fault } from './faults';
 
@@ -30,6 +30,8 @@ export interface DataOwnerAgentOptions {
   stopGraceMs?: number;
   /** Seam for tests; default runDataOwner. */
   run?: typeof runDataOwner;
+  /** This node's TLS identity for each task's coordinator and auditor. Default: plaintext. */
+  tls?: TlsCredentials;
 }
 
 /** A data owner serving an agent. */
@@ -88,6 +90,7 @@ export function serveAgent(options: DataOwnerAgentOptions): DataOwnerAgent {
       connectTimeoutMs: options.connectTimeoutMs,
       reconnectTimeoutMs: options.reconnectTimeoutMs,
       fault: options.fault,
+      tls: options.tls,
       onRound: (r) => link.report({ taskId, kind: 'NODE_ROUND', round: r.round, payloadJson: JSON.stringify(r) }),
     };
     taskLogger.info({ coordinator, dataset: config.dataset }, `serving task ${taskId}`);

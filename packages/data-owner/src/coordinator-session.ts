@@ -4,7 +4,7 @@
  * coordinator no longer knows is renewed by joining again. Heartbeats run beside it.
  */
 import { NetworkError, type Logger } from '@fmls/core';
-import { CoordinatorConnection, GrpcStatus, PROTOCOL_VERSION, retry, statusCode, type JoinRequest, type TaskInfo } from '@fmls/wire';
+import { CoordinatorConnection, GrpcStatus, PROTOCOL_VERSION, retry, statusCode, type JoinRequest, type TaskInfo, type TlsCredentials } from '@fmls/wire';
 
 export class CoordinatorSession {
   readonly connection: CoordinatorConnection;
@@ -17,8 +17,9 @@ export class CoordinatorSession {
     readonly clientId: string,
     private readonly reconnectMs: number,
     private readonly logger: Logger,
+    tls?: TlsCredentials,
   ) {
-    this.connection = new CoordinatorConnection(address);
+    this.connection = new CoordinatorConnection(address, tls);
   }
 
   /**

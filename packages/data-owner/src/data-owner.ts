@@ -5,10 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isClassification, parseModelSchema, parseTaskSpec, TaskFailedError, untilAborted, ValidationError, type BackendPreference, type Logger, type ModelSchema, type TaskSpec } from '@fmls/core';
-import { PROTOCOL_VERSION, AuditSink, vectorDigest, type Assignment, type TaskInfo } from '@fmls/wire';
-import { buildModel, evaluate, getFlatWeights, selectBackend, setFlatWeights, trainLocal, type tf, type TrainData } from '@fmls/tensor';
+import { PROTOCOL_VERSION, AuditSink, bytesDigest, vectorDigest, type Assignment, type TaskInfo, type TlsCredentials } from '@fmls/wire';
+import { buildModel, evaluate, getFlatWeights, paramCount, selectBackend, setFlatWeights, trainLocal, type tf, type TrainData } from '@fmls/tensor';
 import { readCsv } from '@fmls/data';
 import { CoordinatorSession } from './coordinator-session';
+import { adoptKeys, dealKeys, modelFrom, releaseModel, type EncryptedContext } from './encrypted-rounds';
+import { HeSession } from './he-session';
+import { updateWeight } from '@fmls/aggregation';
 import { applyFault, type Fault } from './faults';
 import { LocalData } from './local-data';
 
@@ -33,6 +36,8 @@ export interface DataOwnerOptions {
   credential?: string;
   /** Called after each upload with this node's share of the round; an exception in it is logged, never fatal. */
   onRound?: (round: RoundReport) => void;
+  /** This node's TLS identity for the coordinator and auditor connections. Default: plaintext. */
+  tls?: TlsCredentials;
 }
 
 /** A data owner's part of one round (D-3). */
@@ -63,8 +68,9 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
     if (testTable) LocalData.check(testTable, options.label);
   }
   const backend = await selectBackend(options.backend, (msg) => logger.info(msg));
-  const session = new CoordinatorSession(options.coordinator, options.id, options.reconnectTimeoutMs ?? 120000, logger);
-  const audit = new AuditSink(options.auditor, `data-owner:${options.id}`, logger);
+  const session = new CoordinatorSession(options.coordinator, options.id, options.reconnectTimeoutMs ?? 120000, logger, options.tls);
+  const audit = new AuditSink(options.auditor, `data-owner:${options.id}`, logger, options.tls);
+  let disposeHe: (() => void) | undefined;
   try {
     let info: TaskInfo;
     try {
@@ -82,6 +88,12 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
     }
     const local = LocalData.forTask(table, spec);
     const localTest = testTable ? LocalData.forTask(testTable, spec) : undefined;
+    const he = spec.privacy?.homomorphic ? await HeSession.create(spec, info.taskId, options.id) : undefined;
+    const enc: EncryptedContext | undefined = he && { he, session, audit, logger, taskId: info.taskId, clientId: options.id };
+    disposeHe = he && (() => he.dispose());
+    if (he) {
+      logger.warn('encrypted aggregation: updates leave this node encrypted and only data owners hold the secret key; the coordinator colluding with one data owner could still read a single update');
+    }
     await session.join({
       protocolVersion: PROTOCOL_VERSION,
       taskId: info.taskId,
@@ -93,6 +105,7 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
       sampleCount: local.samples,
       backend: backend.detail,
       credential: options.credential ?? '',
+      boxPublicKey: he?.boxPublicKey ?? Buffer.alloc(0),
     });
     logger.info({ taskId: info.taskId, samples: local.samples }, 'joined');
     const trainer = new LocalTrainer(spec, local, localTest, logger);
@@ -112,7 +125,12 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
         if (a.outcome !== 'succeeded') throw new TaskFailedError(`task ${info.taskId} failed at the coordinator: ${a.reason}`);
         return { outcome: a.outcome, reason: a.reason, rounds };
       }
-      if (a.kind !== 'TRAIN') continue;
+      if (enc && a.kind === 'DEAL_KEYS') {
+        await dealKeys(enc, a);
+        continue;
+      }
+      if (a.kind !== 'TRAIN' && a.kind !== 'RELEASE') continue;
+      if (enc && !enc.he.hasKeys) await adoptKeys(enc);
       const downloadStarted = performance.now();
       const download = await session
         .call((s) => session.connection.downloadModel({ taskId: info.taskId, clientId: options.id, session: s, modelVersion: a.modelVersion }, TRANSFER_TIMEOUT_MS))
@@ -124,19 +142,26 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
       if (!download) continue;
       const downloadSeconds = (performance.now() - downloadStarted) / 1000;
       const schema = parseModelSchema(a.schemaJson, 'the schema from the coordinator');
+      if (enc && a.kind === 'RELEASE') {
+        await releaseModel(enc, a, download, trainer.prepare(schema));
+        continue;
+      }
+      const start = enc ? modelFrom(enc, download, trainer.prepare(schema), a.round) : (download.vector as Float32Array);
       const trainStarted = performance.now();
-      const result = await trainer.round(schema, download.vector, a.round);
+      const result = await trainer.round(schema, start, a.round);
       const trainSeconds = (performance.now() - trainStarted) / 1000;
       if (options.fault) applyFault(options.fault, result.weights);
-      const digest = vectorDigest(result.weights);
+      // Encrypted aggregation: the update leaves weighted by its sample count and encrypted.
+      const payload = he ? he.encryptUpdate(result.weights, updateWeight(local.samples, spec.aggregation.weighting)) : result.weights;
+      const digest = payload instanceof Float32Array ? vectorDigest(payload) : bytesDigest(payload);
       if (options.fault?.kind === 'bad-digest') digest[0] ^= 0xff;
       const uploadId = `${options.id}-r${a.round}-v${a.modelVersion}-${randomBytes(4).toString('hex')}`;
       audit.emit('update-sent', { node: options.id, taskId: info.taskId, round: a.round, details: { digest: digest.toString('hex'), samples: local.samples, modelVersion: a.modelVersion } });
       const uploadStarted = performance.now();
       const reply = await session.call((s) =>
         session.connection.uploadUpdate(
-          { protocolVersion: PROTOCOL_VERSION, taskId: info.taskId, clientId: options.id, session: s, uploadId, round: a.round, modelVersion: a.modelVersion, sampleCount: local.samples, numParams: result.weights.length, sha256: digest, metrics: result.metrics },
-          result.weights,
+          { protocolVersion: PROTOCOL_VERSION, taskId: info.taskId, clientId: options.id, session: s, uploadId, round: a.round, modelVersion: a.modelVersion, sampleCount: local.samples, numParams: payload.length, sha256: digest, metrics: result.metrics, encoding: he ? 'ckks' : 'float32' },
+          payload,
           TRANSFER_TIMEOUT_MS,
         ),
       );
@@ -146,13 +171,14 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
         round: a.round,
         commSeconds: downloadSeconds + uploadSeconds,
         trainSeconds,
-        bytesSent: result.weights.byteLength,
-        bytesReceived: download.vector.byteLength,
+        bytesSent: payload.byteLength,
+        bytesReceived: download.vector?.byteLength ?? download.bytes?.byteLength ?? 0,
       });
       if (reply.accepted) logger.info({ round: a.round, ...result.metrics }, `round ${a.round}: update accepted`);
       else logger.warn({ round: a.round }, `round ${a.round}: update rejected: ${reply.reason}`);
     }
   } finally {
+    disposeHe?.();
     session.close();
     await audit.flush(3000);
     audit.close();
@@ -168,7 +194,8 @@ class LocalTrainer {
 
   constructor(private readonly spec: TaskSpec, private readonly local: LocalData, private readonly localTest: LocalData | undefined, private readonly logger: Logger) {}
 
-  async round(schema: ModelSchema, weights: Float32Array, round: number): Promise<{ weights: Float32Array; metrics: Record<string, number> }> {
+  /** Builds the model for `schema` (once per schema); returns its parameter count. */
+  prepare(schema: ModelSchema): number {
     const numOutputs = isClassification(schema.type) ? schema.classes.length : 1;
     const json = JSON.stringify(schema);
     if (!this.model || json !== this.schemaJson) {
@@ -177,9 +204,15 @@ class LocalTrainer {
       this.train = this.local.toTrainData(schema);
       this.test = this.localTest?.toTrainData(schema);
       this.schemaJson = json;
-      this.logger.info({ params: weights.length }, 'model built for the task schema');
+      this.logger.info({ params: paramCount(this.model) }, 'model built for the task schema');
     }
-    const model = this.model;
+    return paramCount(this.model);
+  }
+
+  async round(schema: ModelSchema, weights: Float32Array, round: number): Promise<{ weights: Float32Array; metrics: Record<string, number> }> {
+    const numOutputs = isClassification(schema.type) ? schema.classes.length : 1;
+    this.prepare(schema);
+    const model = this.model as tf.LayersModel;
     setFlatWeights(model, weights);
     const evalData = this.test ?? (this.train as TrainData);
     const before = evaluate(model, evalData, schema.type, numOutputs);

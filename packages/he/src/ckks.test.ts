@@ -1,3 +1,4 @@
+import { joinCiphertexts, splitCiphertexts } from './ciphertext-blob';
 import { CkksContext } from './ckks';
 
 /** Deterministic values in [-1, 1) (a 32-bit LCG; quality is irrelevant here). */
@@ -65,8 +66,32 @@ describe('CKKS aggregation', () => {
     expect(Math.abs(wrong[3] - v[3])).toBeGreaterThan(1);
   });
 
+  it('takes Node Buffers (as gRPC delivers them) and refuses bytes that are not ciphertexts', () => {
+    const keys = ckks.generateKeys();
+    const v = randomVector(new Lcg(3), 10);
+    const asBuffers = (xs: Uint8Array[]): Buffer[] => xs.map((x) => Buffer.concat([Buffer.alloc(3), Buffer.from(x)]).subarray(3));
+    const cts = asBuffers(ckks.encrypt(v, 1, { publicKey: Buffer.from(keys.publicKey), secretKey: Buffer.from(keys.secretKey) }));
+    const back = ckks.decrypt(cts, 10, Buffer.from(keys.secretKey));
+    expect(Math.abs(back[9] - v[9])).toBeLessThan(1e-5);
+    const acc = ckks.accumulator(1);
+    expect(() => acc.add([Buffer.from('not a ciphertext')])).toThrow(/does not load/);
+    acc.add(cts);
+    expect(acc.added).toBe(1);
+    acc.dispose();
+  });
+
   it('refuses parameters SEAL cannot use safely', async () => {
     await expect(CkksContext.create({ scaleBits: 55 })).rejects.toThrow(/scaleBits/);
     await expect(CkksContext.create({ polyModulusDegree: 4096 as 8192 })).rejects.toThrow(/polyModulusDegree/);
+  });
+});
+
+describe('ciphertext blob', () => {
+  it('joins and splits, refusing truncation and a wrong count', () => {
+    const parts = [Buffer.from('abc'), Buffer.from('defgh')];
+    const blob = joinCiphertexts(parts);
+    expect(splitCiphertexts(blob, 2).map((b) => Buffer.from(b).toString())).toEqual(['abc', 'defgh']);
+    expect(() => splitCiphertexts(blob, 3)).toThrow(/2 ciphertexts where the model needs 3/);
+    expect(() => splitCiphertexts(blob.subarray(0, blob.length - 1), 2)).toThrow(/bad length/);
   });
 });

@@ -6,7 +6,7 @@
  * (128-bit security), scale 2^40. Aggregation only adds ciphertexts: a data owner weights
  * its update by its sample count before encrypting, so the coordinator never multiplies.
  */
-import { ConfigError } from '@fmls/core';
+import { ConfigError, ValidationError } from '@fmls/core';
 import type { Ciphertext, MainModule, SEALContext } from 'node-seal' with { 'resolution-mode': 'import' };
 import { loadSeal } from './load-seal';
 
@@ -134,20 +134,18 @@ export class CkksContext {
 
   /** Loads a serialised ciphertext; throws on bytes that are not one for this context. */
   loadCiphertext(bytes: Uint8Array): Ciphertext {
-    const ct = new this.seal.Ciphertext();
-    ct.loadFromArray(this.context, bytes);
-    return ct;
+    return loadCiphertext(this.seal, this.context, bytes);
   }
 
   private loadPublic(bytes: Uint8Array) {
     const pk = new this.seal.PublicKey();
-    pk.loadFromArray(this.context, bytes);
+    load('the CKKS public key', () => pk.loadFromArray(this.context, plain(bytes)));
     return pk;
   }
 
   private loadSecret(bytes: Uint8Array) {
     const sk = new this.seal.SecretKey();
-    sk.loadFromArray(this.context, bytes);
+    load('the CKKS secret key', () => sk.loadFromArray(this.context, plain(bytes)));
     return sk;
   }
 
@@ -170,9 +168,15 @@ export class CkksAccumulator {
   /** Adds one encrypted vector (as many ciphertexts as the accumulator was made for). */
   add(ciphertexts: Uint8Array[]): void {
     if (ciphertexts.length !== this.sums.length) throw new Error(`expected ${this.sums.length} ciphertexts, got ${ciphertexts.length}`);
-    ciphertexts.forEach((bytes, k) => {
-      const ct = new this.seal.Ciphertext();
-      ct.loadFromArray(this.context, bytes);
+    // Load every ciphertext before adding any, so a bad one leaves the sum untouched.
+    const loaded: Ciphertext[] = [];
+    try {
+      for (const bytes of ciphertexts) loaded.push(loadCiphertext(this.seal, this.context, bytes));
+    } catch (err) {
+      for (const ct of loaded) ct.delete();
+      throw err;
+    }
+    loaded.forEach((ct, k) => {
       const sum = this.sums[k];
       if (sum) {
         this.evaluator.addInplace(sum, ct);
@@ -193,6 +197,34 @@ export class CkksAccumulator {
   dispose(): void {
     for (const ct of this.sums) ct?.delete();
     this.evaluator.delete();
+  }
+}
+
+function loadCiphertext(seal: MainModule, context: SEALContext, bytes: Uint8Array): Ciphertext {
+  const ct = new seal.Ciphertext();
+  try {
+    load('a ciphertext', () => ct.loadFromArray(context, plain(bytes)));
+  } catch (err) {
+    ct.delete();
+    throw err;
+  }
+  return ct;
+}
+
+/**
+ * SEAL's bindings take plain Uint8Arrays only (a Node Buffer is refused), and throw C++
+ * exceptions as WebAssembly.Exception objects whose `message` is [type, what].
+ */
+function plain(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function load<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const m = (err as { message?: unknown }).message;
+    throw new ValidationError(`${what} does not load under this task's CKKS parameters: ${Array.isArray(m) ? m.join(': ') : String(m)}`);
   }
 }
 

@@ -41,6 +41,14 @@ export const AuditEventType = {
   topologyChanged: 'topology-changed',
   /** Agent: a task was cancelled (by its submitter or the agent). Task-level. */
   taskCancelled: 'task-cancelled',
+  /** Coordinator: the key dealer (`node`) published an encrypted task's keys (public key, sealed secret keys). */
+  keysDealt: 'keys-dealt',
+  /** Data owner, about itself: it decrypted an encrypted aggregate (`round` set). */
+  decryption: 'decryption',
+  /** Data owner, about itself: it refused to decrypt an aggregate (too few contributors). */
+  decryptionRefused: 'decryption-refused',
+  /** Coordinator: the data owner in `node` handed over the decrypted final model. */
+  modelReleased: 'model-released',
   /** Auditor only: it started (or restarted) on this log. */
   auditorStarted: 'auditor-started',
   /** Auditor only: a reliability check failed (e.g. digests of one update disagree). */
@@ -101,6 +109,12 @@ export interface AuditEventDetails {
   /** The new topology `version` and why the node in `node` was dropped or admitted. */
   'topology-changed': { version: number; change: 'dropped' | 'admitted'; reason: string };
   'task-cancelled': { reason: string };
+  /** `recipients`: every data owner the secret key was sealed for (the dealer included). */
+  'keys-dealt': { dealer: string; recipients: string[]; publicKeyBytes: number };
+  /** `contributors`: updates in the decrypted aggregate of model `version`. */
+  decryption: { version: number; contributors: number };
+  'decryption-refused': { version: number; contributors: number; reason: string };
+  'model-released': { version: number; digest: string };
   'auditor-started': Record<string, never>;
   /** `reason` names the check, e.g. `digest-mismatch`; the other fields are its evidence. */
   anomaly: { reason: string } & JsonObject;

@@ -7,3 +7,5 @@ export * from './contribution-report';
 export * from './read-log';
 export * from './verify-log';
 export * from './state-db';
+export * from './sealed-file';
+export * from './storage-key';

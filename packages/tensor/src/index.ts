@@ -8,4 +8,4 @@ export { type ModelShape, buildModel, setOutputBias } from './models';
 export { getFlatWeights, paramCount, setFlatWeights } from './weights';
 export { classificationMetrics, regressionMetrics } from './metrics';
 export { type TrainData, type TrainResult, evaluate, predict, trainLocal } from './train';
-export { loadModel, saveModel } from './model-io';
+export { loadModel, modelArtifacts, saveModel, type LoadModelOptions, type ModelArtifacts, type ModelFileReader } from './model-io';

@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError } from '@fmls/core';
+import { InputError, IntegrityError } from '@fmls/core';
 import { selectBackend } from './backend';
-import { loadModel, saveModel } from './model-io';
+import { loadModel, modelArtifacts, saveModel } from './model-io';
 import { buildModel } from './models';
 import { tf } from './tf';
 import { predict } from './train';
@@ -112,5 +112,26 @@ describe('saveModel errors', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).message).toBe(`cannot write the model to ${join(blocker, 'model')}: ENOTDIR`);
     model.dispose();
+  });
+});
+
+describe('modelArtifacts / loadModel with a reader', () => {
+  it('gives the bytes saveModel writes, and loads them back through a custom reader', async () => {
+    const model = buildModel({ type: 'logistic-regression', l2: 0 }, shape, 3);
+    const { modelJson, weights } = await modelArtifacts(model);
+    const dir = join(root, 'artifacts');
+    await saveModel(model, dir);
+    expect(modelJson.equals(await readFile(join(dir, 'model.json')))).toBe(true);
+    expect(Buffer.from(weights).equals(await readFile(join(dir, 'weights.bin')))).toBe(true);
+    // The reader is the only source: nothing at these paths exists.
+    const files = new Map([[join(root, 'virtual', 'model.json'), modelJson], [join(root, 'virtual', 'weights.bin'), weights]]);
+    const loaded = await loadModel(join(root, 'virtual'), { readFile: (p) => files.get(p) ?? Buffer.alloc(0) });
+    expect(predict(loaded, x, 4, 5)).toEqual(predict(model, x, 4, 5));
+    // The reader's own typed errors (a failed integrity check, say) pass through unchanged.
+    const refused = new IntegrityError('weights.bin failed its integrity check');
+    const err = await loadModel(dir, { readFile: (p) => (p.endsWith('weights.bin') ? Promise.reject(refused) : readFile(p)) }).catch((e: unknown) => e);
+    expect(err).toBe(refused);
+    model.dispose();
+    loaded.dispose();
   });
 });

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from '@fmls/core';
+import { FmlsError, InputError } from '@fmls/core';
 import { tf } from './tf';
 
 const MODEL_FILE = 'model.json';
@@ -15,14 +15,15 @@ const WEIGHTS_FILE = 'weights.bin';
 /** Bytes per stored value of each dtype a weight spec may name. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
-/**
- * Writes `dir/model.json` and `dir/weights.bin`, creating dir. Each file is written to a
- * temporary name, flushed and renamed into place, weights first: a concurrent reader sees
- * each file either whole-old or whole-new, and loadModel rejects a weights file whose size
- * does not match its model.json. Returns the paths written and their total size.
- */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ files: string[]; bytes: number }> {
-  let written: { files: string[]; bytes: number } | undefined;
+/** A model as the bytes of its two files: model.json and weights.bin (for callers that store them their own way, encrypted say). */
+export interface ModelArtifacts {
+  modelJson: Buffer;
+  weights: Uint8Array;
+}
+
+/** Serializes `model` into the bytes saveModel writes, without touching the disk. */
+export async function modelArtifacts(model: tf.LayersModel): Promise<ModelArtifacts> {
+  let result: ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = new Uint8Array(
@@ -35,23 +36,41 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ f
         convertedBy: null,
         weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
       };
-      const text = Buffer.from(JSON.stringify(json));
-      try {
-        await mkdir(dir, { recursive: true });
-        await writeAtomic(join(dir, WEIGHTS_FILE), weights);
-        await writeAtomic(join(dir, MODEL_FILE), text);
-      } catch (err) {
-        throw new InputError(`cannot write the model to ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
-          fix: 'choose a writable directory with free space for the model output',
-          cause: err,
-        });
-      }
-      written = { files: [join(dir, MODEL_FILE), join(dir, WEIGHTS_FILE)], bytes: text.length + weights.length };
+      result = { modelJson: Buffer.from(JSON.stringify(json)), weights };
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );
-  if (!written) throw new Error('tfjs did not call the save handler');
-  return written;
+  if (!result) throw new Error('tfjs did not call the save handler');
+  return result;
+}
+
+/**
+ * Writes `dir/model.json` and `dir/weights.bin`, creating dir. Each file is written to a
+ * temporary name, flushed and renamed into place, weights first: a concurrent reader sees
+ * each file either whole-old or whole-new, and loadModel rejects a weights file whose size
+ * does not match its model.json. Returns the paths written and their total size.
+ */
+export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ files: string[]; bytes: number }> {
+  const { modelJson, weights } = await modelArtifacts(model);
+  try {
+    await mkdir(dir, { recursive: true });
+    await writeAtomic(join(dir, WEIGHTS_FILE), weights);
+    await writeAtomic(join(dir, MODEL_FILE), modelJson);
+  } catch (err) {
+    throw new InputError(`cannot write the model to ${dir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      fix: 'choose a writable directory with free space for the model output',
+      cause: err,
+    });
+  }
+  return { files: [join(dir, MODEL_FILE), join(dir, WEIGHTS_FILE)], bytes: modelJson.length + weights.length };
+}
+
+/** How loadModel reads each file; the default reads it as it is. */
+export type ModelFileReader = (path: string) => Promise<Uint8Array> | Uint8Array;
+
+export interface LoadModelOptions {
+  /** Reads model.json and the weight files (to decrypt them, say); FmlsErrors it throws pass through. Default: plain reads. */
+  readFile?: ModelFileReader;
 }
 
 /**
@@ -59,12 +78,14 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<{ f
  * LayersModel whose weight files sit beside model.json). InputError if model.json is
  * missing or anything in the directory is not a consistent LayersModel.
  */
-export async function loadModel(dir: string): Promise<tf.LayersModel> {
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<tf.LayersModel> {
+  const read = options.readFile ?? ((path: string) => readFile(path));
   const modelPath = join(dir, MODEL_FILE);
   let text: string;
   try {
-    text = await readFile(modelPath, 'utf8');
+    text = asBuffer(await read(modelPath)).toString('utf8');
   } catch (err) {
+    if (err instanceof FmlsError) throw err;
     throw new InputError(`cannot read ${modelPath}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
       fix: 'point at a directory written by fmls, holding model.json and weights.bin',
       cause: err,
@@ -87,8 +108,9 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
     // Paths come from the file itself; never let one reach outside the model directory.
     if (path.includes('/') || path.includes('\\') || path === '..' || path === '.') throw corrupt(`weight path ${JSON.stringify(path)} is not a plain file name`);
     try {
-      buffers.push(await readFile(join(dir, path)));
+      buffers.push(asBuffer(await read(join(dir, path))));
     } catch (err) {
+      if (err instanceof FmlsError) throw err;
       throw corrupt(`cannot read weights file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, err);
     }
   }
@@ -139,6 +161,11 @@ function specBytes(spec: tf.io.WeightsManifestEntry, corrupt: (why: string) => I
   const bytes = DTYPE_BYTES[dtype];
   if (bytes === undefined) throw corrupt(`weight ${spec.name} has unsupported dtype ${String(dtype)}`);
   return (shape as number[]).reduce((a, b) => a * b, 1) * bytes;
+}
+
+/** A Buffer over the same memory (no copy of what may be a large weights file). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Writes to a unique temporary file in the same directory, flushes it, then renames it over `path`. */

@@ -7,6 +7,7 @@
  */
 import { InputError, NetworkError, backoffMs, sleep, untilAborted, type Logger } from '@fmls/core';
 import { AgentConnection } from './agent-service';
+import type { FileSource } from './file-transfer';
 import type { DatasetOffer } from './generated/fmls/v1/DatasetOffer';
 import type { NodeAttributes } from './generated/fmls/v1/NodeAttributes';
 import type { TaskReport } from './generated/fmls/v1/TaskReport';
@@ -14,6 +15,7 @@ import type { WorkOrder__Output } from './generated/fmls/v1/WorkOrder';
 import { PROTOCOL_VERSION } from './proto';
 import { retry } from './retry';
 import { GrpcStatus, isTransient, statusCode } from './status-errors';
+import type { TlsCredentials } from './tls';
 
 export interface AgentLinkOptions {
   agent: string;
@@ -26,6 +28,8 @@ export interface AgentLinkOptions {
   /** Free disk for heartbeats; -1 when unknown. */
   freeDiskMb: () => number;
   logger: Logger;
+  /** This node's TLS identity for the agent connection; default plaintext. */
+  tls?: TlsCredentials;
 }
 
 /** Long-poll length; the agent holds a poll at most 20 s. */
@@ -44,7 +48,7 @@ export class AgentLink {
   private closed = false;
 
   constructor(private readonly options: AgentLinkOptions) {
-    this.connection = new AgentConnection(options.agent);
+    this.connection = new AgentConnection(options.agent, options.tls);
   }
 
   get nodeId(): string {
@@ -159,13 +163,13 @@ export class AgentLink {
     return this.reports.length;
   }
 
-  /** Hands files to the agent, retrying outages for up to `timeoutMs`. */
-  async uploadArtifacts(taskId: string, paths: string[], timeoutMs = 300000): Promise<void> {
+  /** Hands files (paths, or bytes under a name) to the agent, retrying outages for up to `timeoutMs`. */
+  async uploadArtifacts(taskId: string, files: FileSource[], timeoutMs = 300000): Promise<void> {
     await retry(
       async () => {
         if (this.reregister) await this.register(30000);
         try {
-          return await this.connection.uploadArtifacts({ taskId, nodeId: this.options.nodeId, nodeToken: this.token }, paths);
+          return await this.connection.uploadArtifacts({ taskId, nodeId: this.options.nodeId, nodeToken: this.token }, files);
         } catch (err) {
           if (statusCode(err) === GrpcStatus.UNAUTHENTICATED) this.reregister = true;
           throw err;

@@ -29,18 +29,21 @@ import type { TaskReport, TaskReport__Output } from './generated/fmls/v1/TaskRep
 import type { TaskStatus, TaskStatus__Output } from './generated/fmls/v1/TaskStatus';
 import type { Topology, Topology__Output } from './generated/fmls/v1/Topology';
 import type { WorkOrder, WorkOrder__Output } from './generated/fmls/v1/WorkOrder';
-import { fileParts, receiveFiles } from './file-transfer';
+import { fileParts, receiveFiles, type FileSource } from './file-transfer';
 import { loadContract } from './proto';
 import { serveUnary } from './servicer';
-import { callFailed, toServiceError } from './status-errors';
+import { toServiceError } from './status-errors';
+import { CallFailures } from './call-failures';
+import type { TlsCredentials } from './tls';
+import { channelCredentials } from './tls-channel';
 
 export interface AgentHandlers {
   submitTask(req: SubmitTaskRequest__Output): Promise<SubmitTaskReply> | SubmitTaskReply;
   listTasks(req: ListTasksRequest__Output): TaskList;
   getTaskStatus(req: TaskRef__Output): TaskStatus;
   cancelTask(req: TaskRef__Output): Promise<TaskStatus> | TaskStatus;
-  /** Paths of the files to stream back (model artifacts of a finished task). */
-  fetchModel(req: TaskRef__Output): string[];
+  /** The files to stream back (model artifacts of a finished task): paths, or bytes when they are decrypted from storage. */
+  fetchModel(req: TaskRef__Output): FileSource[];
   listNodes(req: ListNodesRequest__Output): NodeList;
   setNodeAttributes(req: SetNodeAttributesRequest__Output): NodeInfo;
   getTopology(req: TaskRef__Output): Topology;
@@ -89,10 +92,15 @@ export function addAgentService(server: grpc.Server, h: AgentHandlers): void {
 /** Client side of the Agent service, with a deadline on every call. */
 export class AgentConnection {
   private readonly client: AgentClient;
+  private readonly failures: CallFailures;
 
-  constructor(readonly address: string) {
+  /** `tls`: this node's identity; default plaintext. */
+  constructor(readonly address: string, tls?: TlsCredentials) {
     const Ctor = loadContract().Agent;
-    this.client = new Ctor(address, grpc.credentials.createInsecure(), {
+    const channel = channelCredentials(address, tls);
+    this.failures = new CallFailures(address, tls);
+    this.client = new Ctor(address, channel.credentials, {
+      ...channel.options,
       'grpc.max_receive_message_length': 64 << 20,
       'grpc.max_send_message_length': 8 << 20,
       'grpc.initial_reconnect_backoff_ms': 200,
@@ -103,7 +111,7 @@ export class AgentConnection {
   private call<Req, Res>(name: string, method: (req: Req, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown, req: Req, timeoutMs: number): Promise<Res> {
     return new Promise((resolve, reject) => {
       method.call(this.client, req, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res?: Res) => {
-        if (err) reject(callFailed(this.address, name, err));
+        if (err) void this.failures.explain(name, err).then(reject);
         else resolve(res as Res);
       });
     });
@@ -152,19 +160,19 @@ export class AgentConnection {
     } catch (err) {
       stream.cancel();
       if (err instanceof ValidationError) throw err;
-      throw callFailed(this.address, 'FetchModel', err);
+      throw await this.failures.explain('FetchModel', err);
     }
   }
 
-  /** Streams files to the agent; `auth` names the task and the sending node. */
-  uploadArtifacts(auth: Pick<FileHeader, 'taskId' | 'nodeId' | 'nodeToken'>, paths: string[], timeoutMs = 300000): Promise<Ack__Output> {
+  /** Streams files (paths, or bytes under a name) to the agent; `auth` names the task and the sending node. */
+  uploadArtifacts(auth: Pick<FileHeader, 'taskId' | 'nodeId' | 'nodeToken'>, files: FileSource[], timeoutMs = 300000): Promise<Ack__Output> {
     return new Promise((resolve, reject) => {
       const call = this.client.uploadArtifacts({ deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(callFailed(this.address, 'UploadArtifacts', err));
+        if (err) void this.failures.explain('UploadArtifacts', err).then(reject);
         else resolve(res as Ack__Output);
       });
       const send = async (): Promise<void> => {
-        for (const part of fileParts(paths, auth)) {
+        for (const part of fileParts(files, auth)) {
           if (!call.write(part)) await once(call, 'drain');
         }
         call.end();

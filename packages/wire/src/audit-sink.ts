@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { backoffMs, sleep, type Logger } from '@fmls/core';
 import { AuditorConnection } from './auditor-service';
+import type { TlsCredentials } from './tls';
 
 export interface AuditFields {
   node?: string;
@@ -24,9 +25,9 @@ export class AuditSink {
   private lastWarning = 0;
   private idle: Array<() => void> = [];
 
-  /** With no address, events are only logged at debug level. */
-  constructor(address: string | undefined, private readonly source: string, private readonly logger: Logger) {
-    this.connection = address ? new AuditorConnection(address) : undefined;
+  /** With no address, events are only logged at debug level. `tls`: this node's identity; default plaintext. */
+  constructor(address: string | undefined, private readonly source: string, private readonly logger: Logger, tls?: TlsCredentials) {
+    this.connection = address ? new AuditorConnection(address, tls) : undefined;
   }
 
   get enabled(): boolean {

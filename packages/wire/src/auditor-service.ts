@@ -5,7 +5,9 @@ import type { AuditEvent, AuditEvent__Output } from './generated/fmls/v1/AuditEv
 import type { AuditorClient } from './generated/fmls/v1/Auditor';
 import { loadContract } from './proto';
 import { serveUnary } from './servicer';
-import { callFailed } from './status-errors';
+import { CallFailures } from './call-failures';
+import type { TlsCredentials } from './tls';
+import { channelCredentials } from './tls-channel';
 
 export interface AuditorHandlers {
   record(event: AuditEvent__Output): Promise<Ack> | Ack;
@@ -20,9 +22,14 @@ export function addAuditorService(server: grpc.Server, handlers: AuditorHandlers
 
 export class AuditorConnection {
   private readonly client: AuditorClient;
-  constructor(readonly address: string) {
+  private readonly failures: CallFailures;
+  /** `tls`: this node's identity; default plaintext. */
+  constructor(readonly address: string, tls?: TlsCredentials) {
     const Ctor = loadContract().Auditor;
-    this.client = new Ctor(address, grpc.credentials.createInsecure(), {
+    const channel = channelCredentials(address, tls);
+    this.failures = new CallFailures(address, tls);
+    this.client = new Ctor(address, channel.credentials, {
+      ...channel.options,
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 2000,
     });
@@ -30,7 +37,7 @@ export class AuditorConnection {
   record(event: AuditEvent, timeoutMs = 3000): Promise<Ack__Output> {
     return new Promise((resolve, reject) => {
       this.client.record(event, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(callFailed(this.address, 'Record', err));
+        if (err) void this.failures.explain('Record', err).then(reject);
         else resolve(res as Ack__Output);
       });
     });

@@ -19,23 +19,37 @@ import type { ModelHeader, ModelHeader__Output } from './generated/fmls/v1/Model
 import type { ModelPart__Output } from './generated/fmls/v1/ModelPart';
 import type { TaskInfo, TaskInfo__Output } from './generated/fmls/v1/TaskInfo';
 import type { UpdateHeader } from './generated/fmls/v1/UpdateHeader';
-import type { UpdatePart__Output } from './generated/fmls/v1/UpdatePart';
+import type { UpdatePart, UpdatePart__Output } from './generated/fmls/v1/UpdatePart';
+import type { GetKeysRequest, GetKeysRequest__Output } from './generated/fmls/v1/GetKeysRequest';
+import type { KeyBundle, KeyBundle__Output } from './generated/fmls/v1/KeyBundle';
 import type { UploadReply, UploadReply__Output } from './generated/fmls/v1/UploadReply';
 import type { Ack__Output } from './generated/fmls/v1/Ack';
 import type { CoordinatorClient } from './generated/fmls/v1/Coordinator';
 import { ValidationError } from '@fmls/core';
+import { CallFailures } from './call-failures';
 import { loadContract } from './proto';
 import { cancelSignal, serveUnary } from './servicer';
-import { callFailed, toServiceError } from './status-errors';
+import { toServiceError } from './status-errors';
+import { ByteAssembler, toByteChunks } from './byte-chunks';
 import { toChunks, VectorAssembler } from './tensor-chunks';
+import type { TlsCredentials } from './tls';
+import { channelCredentials } from './tls-channel';
 
 export type UpdatePartMessage = UpdatePart__Output;
 export type UpdateHeaderInput = UpdateHeader;
 
-/** A model version ready to send: header plus the flat vector. */
+/** A model version ready to send: header plus the flat vector, or (encoding ckks) the ciphertext blob. */
 export interface ModelPayload {
   header: ModelHeader;
-  vector: Float32Array;
+  vector?: Float32Array;
+  bytes?: Uint8Array;
+}
+
+/** A downloaded model: `vector` for float32, `bytes` for ckks, both validated. */
+export interface DownloadedModel {
+  header: ModelHeader__Output;
+  vector?: Float32Array;
+  bytes?: Buffer;
 }
 
 export interface CoordinatorHandlers {
@@ -48,6 +62,9 @@ export interface CoordinatorHandlers {
   downloadModel(req: DownloadRequest__Output): Promise<ModelPayload> | ModelPayload;
   /** Parts arrive in order: a header, then chunks. Reading slowly applies backpressure to the sender. */
   uploadUpdate(parts: AsyncIterable<UpdatePart__Output>, cancelled: AbortSignal): Promise<UploadReply>;
+  publishKeys(req: KeyBundle__Output): Promise<Ack> | Ack;
+  getKeys(req: GetKeysRequest__Output): Promise<KeyBundle> | KeyBundle;
+  releaseModel(parts: AsyncIterable<UpdatePart__Output>, cancelled: AbortSignal): Promise<UploadReply>;
 }
 
 export function addCoordinatorService(server: grpc.Server, handlers: CoordinatorHandlers): void {
@@ -59,9 +76,9 @@ export function addCoordinatorService(server: grpc.Server, handlers: Coordinator
     AwaitAssignment: serveUnary((req: AwaitRequest__Output, cancelled) => handlers.awaitAssignment(req, cancelled)),
     DownloadModel: (async (call) => {
       try {
-        const { header, vector } = await handlers.downloadModel(call.request);
+        const { header, vector, bytes } = await handlers.downloadModel(call.request);
         call.write({ header });
-        for (const chunk of toChunks(vector)) {
+        for (const chunk of bytes ? toByteChunks(bytes) : toChunks(vector ?? new Float32Array(0))) {
           if (call.cancelled) return;
           if (!call.write({ chunk })) await once(call, 'drain');
         }
@@ -76,14 +93,22 @@ export function addCoordinatorService(server: grpc.Server, handlers: Coordinator
         (err: unknown) => callback(toServiceError(err)),
       );
     }) as grpc.handleClientStreamingCall<UpdatePart__Output, UploadReply>,
+    PublishKeys: serveUnary((req: KeyBundle__Output) => handlers.publishKeys(req)),
+    GetKeys: serveUnary((req: GetKeysRequest__Output) => handlers.getKeys(req)),
+    ReleaseModel: ((call, callback) => {
+      handlers.releaseModel(call as AsyncIterable<UpdatePart__Output>, cancelSignal(call)).then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(toServiceError(err)),
+      );
+    }) as grpc.handleClientStreamingCall<UpdatePart__Output, UploadReply>,
   };
   server.addService(loadContract().Coordinator.service, impl);
 }
 
-function unary<Res>(peer: string, name: string, timeoutMs: number, invoke: (options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void): Promise<Res> {
+function unary<Res>(failures: CallFailures, name: string, timeoutMs: number, invoke: (options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void): Promise<Res> {
   return new Promise((resolve, reject) => {
     invoke({ deadline: Date.now() + timeoutMs }, (err, res) => {
-      if (err) reject(callFailed(peer, name, err));
+      if (err) void failures.explain(name, err).then(reject);
       else resolve(res as Res);
     });
   });
@@ -92,10 +117,15 @@ function unary<Res>(peer: string, name: string, timeoutMs: number, invoke: (opti
 /** Client side of the Coordinator service, with a deadline on every call. */
 export class CoordinatorConnection {
   private readonly client: CoordinatorClient;
+  private readonly failures: CallFailures;
 
-  constructor(readonly address: string) {
+  /** `tls`: this node's identity; default plaintext. */
+  constructor(readonly address: string, tls?: TlsCredentials) {
     const Ctor = loadContract().Coordinator;
-    this.client = new Ctor(address, grpc.credentials.createInsecure(), {
+    const channel = channelCredentials(address, tls);
+    this.failures = new CallFailures(address, tls);
+    this.client = new Ctor(address, channel.credentials, {
+      ...channel.options,
       'grpc.max_receive_message_length': 8 << 20,
       'grpc.max_send_message_length': 8 << 20,
       'grpc.initial_reconnect_backoff_ms': 200,
@@ -104,32 +134,42 @@ export class CoordinatorConnection {
   }
 
   getTask(req: GetTaskRequest, timeoutMs = 5000): Promise<TaskInfo__Output> {
-    return unary(this.address, 'GetTask', timeoutMs, (o, cb) => this.client.getTask(req, o, cb));
+    return unary(this.failures, 'GetTask', timeoutMs, (o, cb) => this.client.getTask(req, o, cb));
   }
   join(req: JoinRequest, timeoutMs = 10000): Promise<JoinReply__Output> {
-    return unary(this.address, 'Join', timeoutMs, (o, cb) => this.client.join(req, o, cb));
+    return unary(this.failures, 'Join', timeoutMs, (o, cb) => this.client.join(req, o, cb));
   }
   leave(req: LeaveRequest, timeoutMs = 3000): Promise<Ack__Output> {
-    return unary(this.address, 'Leave', timeoutMs, (o, cb) => this.client.leave(req, o, cb));
+    return unary(this.failures, 'Leave', timeoutMs, (o, cb) => this.client.leave(req, o, cb));
   }
   heartbeat(req: HeartbeatRequest, timeoutMs = 3000): Promise<HeartbeatReply__Output> {
-    return unary(this.address, 'Heartbeat', timeoutMs, (o, cb) => this.client.heartbeat(req, o, cb));
+    return unary(this.failures, 'Heartbeat', timeoutMs, (o, cb) => this.client.heartbeat(req, o, cb));
   }
   awaitAssignment(req: AwaitRequest, timeoutMs: number): Promise<Assignment__Output> {
-    return unary(this.address, 'AwaitAssignment', timeoutMs, (o, cb) => this.client.awaitAssignment(req, o, cb));
+    return unary(this.failures, 'AwaitAssignment', timeoutMs, (o, cb) => this.client.awaitAssignment(req, o, cb));
   }
 
-  /** Downloads and validates a model version: chunk order, finite values, length and digest. */
-  async downloadModel(req: DownloadRequest, timeoutMs: number): Promise<{ header: ModelHeader__Output; vector: Float32Array }> {
+  publishKeys(req: KeyBundle, timeoutMs = 30000): Promise<Ack__Output> {
+    return unary(this.failures, 'PublishKeys', timeoutMs, (o, cb) => this.client.publishKeys(req, o, cb));
+  }
+  getKeys(req: GetKeysRequest, timeoutMs = 30000): Promise<KeyBundle__Output> {
+    return unary(this.failures, 'GetKeys', timeoutMs, (o, cb) => this.client.getKeys(req, o, cb));
+  }
+
+  /**
+   * Downloads and validates a model version: chunk order, length and digest, and for a
+   * float32 model finite values; a ckks model arrives as its ciphertext blob.
+   */
+  async downloadModel(req: DownloadRequest, timeoutMs: number): Promise<DownloadedModel> {
     const stream = this.client.downloadModel(req, { deadline: Date.now() + timeoutMs });
     let header: ModelHeader__Output | undefined;
-    let assembler: VectorAssembler | undefined;
+    let assembler: VectorAssembler | ByteAssembler | undefined;
     try {
       for await (const part of stream as AsyncIterable<ModelPart__Output>) {
         if (part.header) {
           if (header) throw new ValidationError('model stream sent two headers');
           header = part.header;
-          assembler = new VectorAssembler(header.numParams);
+          assembler = header.encoding === 'ckks' ? new ByteAssembler(header.numParams) : new VectorAssembler(header.numParams);
         } else if (part.chunk) {
           if (!assembler) throw new ValidationError('model stream sent a chunk before its header');
           assembler.add(part.chunk);
@@ -138,22 +178,31 @@ export class CoordinatorConnection {
     } catch (err) {
       stream.cancel();
       if (err instanceof ValidationError) throw err;
-      throw callFailed(this.address, 'DownloadModel', err);
+      throw await this.failures.explain('DownloadModel', err);
     }
     if (!header || !assembler) throw new ValidationError('model stream ended without a header');
-    return { header, vector: assembler.finish(header.sha256) };
+    return assembler instanceof ByteAssembler ? { header, bytes: assembler.finish(header.sha256) } : { header, vector: assembler.finish(header.sha256) };
   }
 
-  /** Streams an update: the header, then the vector in chunks, respecting flow control. */
-  uploadUpdate(header: UpdateHeader, vector: Float32Array, timeoutMs: number): Promise<UploadReply__Output> {
+  /** Streams an update: the header, then the payload in chunks (float32 values, or the bytes of a ckks blob). */
+  uploadUpdate(header: UpdateHeader, payload: Float32Array | Uint8Array, timeoutMs: number): Promise<UploadReply__Output> {
+    return this.stream('UploadUpdate', (cb) => this.client.uploadUpdate({ deadline: Date.now() + timeoutMs }, cb), header, payload);
+  }
+
+  /** Hands over the decrypted final model (RELEASE assignment). */
+  releaseModel(header: UpdateHeader, vector: Float32Array, timeoutMs: number): Promise<UploadReply__Output> {
+    return this.stream('ReleaseModel', (cb) => this.client.releaseModel({ deadline: Date.now() + timeoutMs }, cb), header, vector);
+  }
+
+  private stream(name: string, open: (cb: grpc.requestCallback<UploadReply__Output>) => grpc.ClientWritableStream<UpdatePart>, header: UpdateHeader, payload: Float32Array | Uint8Array): Promise<UploadReply__Output> {
     return new Promise((resolve, reject) => {
-      const call = this.client.uploadUpdate({ deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) reject(callFailed(this.address, 'UploadUpdate', err));
+      const call = open((err, res) => {
+        if (err) void this.failures.explain(name, err).then(reject);
         else resolve(res as UploadReply__Output);
       });
       const send = async (): Promise<void> => {
         call.write({ header });
-        for (const chunk of toChunks(vector)) {
+        for (const chunk of payload instanceof Float32Array ? toChunks(payload) : toByteChunks(payload)) {
           if (!call.write({ chunk })) await once(call, 'drain');
         }
         call.end();

@@ -21,11 +21,18 @@ export interface FileLimits {
   maxFileBytes?: number;
 }
 
-/** The parts that send `paths` (read one at a time); `auth` fills the headers' task and node fields. */
-export function* fileParts(paths: string[], auth: Pick<FileHeader, 'taskId' | 'nodeId' | 'nodeToken'> = {}): Generator<FilePart> {
-  for (const path of paths) {
-    const bytes = readFileSync(path);
-    yield { header: { ...auth, name: basename(path), size: bytes.length, sha256: createHash('sha256').update(bytes).digest() } };
+/**
+ * A file to send: a path (read when its turn comes, sent under its base name), or bytes
+ * already in memory under a plain name (a file decrypted from storage, which must not be
+ * written out in plaintext just to be sent).
+ */
+export type FileSource = string | { name: string; bytes: Uint8Array };
+
+/** The parts that send `files` (one at a time); `auth` fills the headers' task and node fields. */
+export function* fileParts(files: FileSource[], auth: Pick<FileHeader, 'taskId' | 'nodeId' | 'nodeToken'> = {}): Generator<FilePart> {
+  for (const file of files) {
+    const [name, bytes] = typeof file === 'string' ? [basename(file), readFileSync(file)] : [file.name, file.bytes];
+    yield { header: { ...auth, name, size: bytes.length, sha256: createHash('sha256').update(bytes).digest() } };
     for (let offset = 0; offset < bytes.length; offset += CHUNK) {
       yield { chunk: { offset, data: bytes.subarray(offset, Math.min(offset + CHUNK, bytes.length)) } };
     }

@@ -34,3 +34,5 @@ export type { TopologyNode__Output as TopologyNode, TopologyNode as TopologyNode
 export type { TopologyLink__Output as TopologyLink, TopologyLink as TopologyLinkInput } from './generated/fmls/v1/TopologyLink';
 export type { TopologyChange__Output as TopologyChange, TopologyChange as TopologyChangeInput } from './generated/fmls/v1/TopologyChange';
 export type { WorkOrder__Output as WorkOrder, WorkOrder as WorkOrderInput } from './generated/fmls/v1/WorkOrder';
+export type { KeyBundle__Output as KeyBundle, KeyBundle as KeyBundleInput } from './generated/fmls/v1/KeyBundle';
+export type { GetKeysRequest__Output as GetKeysRequest } from './generated/fmls/v1/GetKeysRequest';

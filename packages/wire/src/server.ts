@@ -2,6 +2,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { InputError } from '@fmls/core';
 import { type HostPort } from './address';
+import type { TlsCredentials } from './tls';
+import { serverCredentials } from './tls-channel';
 
 export interface RunningServer {
   /** The bound address, with the real port when 0 was asked for. */
@@ -19,14 +21,19 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.http2.min_ping_interval_without_data_ms': 5000,
 };
 
-export async function startServer(listen: HostPort, register: (server: grpc.Server) => void): Promise<RunningServer> {
+/**
+ * Serves on `listen`. With `tls` the server speaks TLS only, and asks every client for a
+ * certificate signed by its CA when it names one (mutual TLS); without, plaintext.
+ */
+export async function startServer(listen: HostPort, register: (server: grpc.Server) => void, tls?: TlsCredentials): Promise<RunningServer> {
+  const credentials = serverCredentials(tls);
   const server = new grpc.Server(SERVER_OPTIONS);
   register(server);
   const target = `${listen.host}:${listen.port}`;
   // grpc-js also prints bind failures to stderr; ours below says it once, with the fix.
   grpc.setLogVerbosity(grpc.logVerbosity.NONE);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+    server.bindAsync(target, credentials, (err, boundPort) => {
       if (err) {
         const inUse = /EADDRINUSE|address already in use/i.test(err.message);
         const denied = /EACCES/i.test(err.message);

@@ -7,8 +7,9 @@ import { parseHostPort, type AgentLink } from '@fmls/wire';
 import { addAgentNodeOptions, defaultNodeId, registerWithAgent, type AgentNodeFlags } from '../agent-node';
 import { onStopSignal } from '../common-options';
 import { runAction } from '../run-action';
+import { addDaemonTlsOptions, daemonTls, type DaemonTlsFlags } from '../tls-options';
 
-interface AuditorFlags extends AgentNodeFlags {
+interface AuditorFlags extends AgentNodeFlags, DaemonTlsFlags {
   listen: string;
   log: string;
   id?: string;
@@ -24,6 +25,7 @@ export function registerAuditorCommand(program: Command): void {
     .option('--listen <host:port>', 'address to serve the Auditor gRPC service on; port 0 picks a free port', DEFAULT_LISTEN)
     .requiredOption('--log <file>', 'audit log (JSON lines); created if missing, verified before it is extended if present')
     .option('--id <name>', 'with --agent: this node\'s name (default: auditor-PORT)');
+  addDaemonTlsOptions(command);
   addAgentNodeOptions(command).addHelpText(
     'after',
     `
@@ -43,7 +45,8 @@ Examples:
       const listen = parseHostPort(flags.listen, '--listen', true);
       if (flags.agent !== undefined) parseHostPort(flags.agent, '--agent');
       const logger = createLogger({ name: 'auditor' });
-      const running = await startAuditor({ listen, logPath: flags.log, logger });
+      const tls = daemonTls(flags, listen, logger);
+      const running = await startAuditor({ listen, logPath: flags.log, logger, tls });
       // Watched from here on, so a stop while registering still closes the log cleanly.
       const stopped = new Promise<string>((resolve) => onStopSignal(resolve));
       const stop = new AbortController();
@@ -60,6 +63,7 @@ Examples:
             diskDir: dirname(resolve(flags.log)),
             runningTasks: () => agent?.runningTasks() ?? [],
             logger,
+            tls,
           },
         );
         try {

@@ -12,8 +12,10 @@ import { parseHostPort } from '@fmls/wire';
 import { addAgentNodeOptions, defaultNodeId, registerWithAgent, type AgentNodeFlags } from '../agent-node';
 import { backendOption, onStopSignal } from '../common-options';
 import { runAction } from '../run-action';
+import { addDaemonTlsOptions, daemonTls, type DaemonTlsFlags } from '../tls-options';
+import { loadStorageKeyFlag, storageKeyOption, type StorageKeyFlags } from '../storage-key-option';
 
-interface CoordinatorFlags extends AgentNodeFlags {
+interface CoordinatorFlags extends AgentNodeFlags, StorageKeyFlags, DaemonTlsFlags {
   listen: string;
   task?: string;
   out?: string;
@@ -60,7 +62,9 @@ export function registerCoordinatorCommand(program: Command): void {
     .option('--task-id <id>', 'direct mode: task id the data owners must name (default: random)')
     .option('--id <name>', 'with --agent: this node\'s name at the agent (default: coordinator-PORT)')
     .option('--work-dir <dir>', 'with --agent: where each task\'s outputs are written (default: ./fmls-work/ID)')
+    .addOption(storageKeyOption(true))
     .addOption(backendOption());
+  addDaemonTlsOptions(command);
   addAgentNodeOptions(command)
     .addHelpText('after', HELP)
     .action(runAction((flags: CoordinatorFlags) => (flags.agent ? runAgentMode({ ...flags, agent: flags.agent }) : runDirect(flags))));
@@ -75,8 +79,10 @@ async function runDirect(flags: CoordinatorFlags): Promise<number> {
   if (flags.auditor) parseHostPort(flags.auditor, '--auditor');
   const task = loadTaskFile(flags.task);
   const logger = createLogger({ name: 'coordinator' });
+  const tls = daemonTls(flags, listen, logger);
   const outDir = resolve(flags.out);
-  const coordinator = await startCoordinator({ listen, task, outDir, auditor: flags.auditor, testCsv: flags.test, backend: flags.backend, taskId: flags.taskId, logger });
+  const storageKey = loadStorageKeyFlag(flags, true, logger);
+  const coordinator = await startCoordinator({ listen, task, outDir, auditor: flags.auditor, testCsv: flags.test, backend: flags.backend, taskId: flags.taskId, logger, storageKey, tls });
   onStopSignal((signal) => coordinator.stop(`stopped by ${signal}`));
   const result = await coordinator.done;
   if (result.outcome === 'succeeded') {
@@ -106,8 +112,10 @@ async function runAgentMode(flags: CoordinatorFlags & { agent: string }): Promis
     throw new InputError(`--id ${JSON.stringify(flags.id)} must be 1-128 letters, digits, '.', '_' or '-'`);
   }
   const logger = createLogger({ name: 'coordinator' });
+  const tls = daemonTls(flags, listen, logger);
+  const storageKey = loadStorageKeyFlag(flags, true, logger);
   const backend = await selectBackend(flags.backend, (msg) => logger.info(msg));
-  const host = await startCoordinatorHost({ listen, logger });
+  const host = await startCoordinatorHost({ listen, logger, tls });
   const nodeId = flags.id ?? defaultNodeId('coordinator', host.address);
   const workDir = resolve(flags.workDir ?? join('fmls-work', nodeId));
   let link;
@@ -121,6 +129,7 @@ async function runAgentMode(flags: CoordinatorFlags & { agent: string }): Promis
       diskDir: workDir,
       runningTasks: () => host.tasks(),
       logger,
+      tls,
     });
   } catch (err) {
     await host.shutdown();
@@ -132,7 +141,7 @@ async function runAgentMode(flags: CoordinatorFlags & { agent: string }): Promis
     stop.abort();
   });
   try {
-    await serveAgent({ link, host, workDir, backend: flags.backend, logger, signal: stop.signal });
+    await serveAgent({ link, host, workDir, backend: flags.backend, logger, signal: stop.signal, storageKey });
   } finally {
     await link.flush(3000);
     link.close();

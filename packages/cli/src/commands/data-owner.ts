@@ -11,8 +11,9 @@ import { backendOption, onStopSignal } from '../common-options';
 import { collect, parseAgentDatasets, parseDirectDataset } from '../dataset-flags';
 import { parseNumberOption } from '../parse-options';
 import { runAction } from '../run-action';
+import { addDaemonTlsOptions, daemonTls, type TlsFlags } from '../tls-options';
 
-interface DataOwnerFlags extends AgentNodeFlags {
+interface DataOwnerFlags extends AgentNodeFlags, TlsFlags {
   coordinator?: string;
   id: string;
   data?: string[];
@@ -51,6 +52,7 @@ export function registerDataOwnerCommand(program: Command): void {
     .option('--reconnect-timeout <seconds>', 'how long to keep retrying a coordinator that went away mid-task', parseNumberOption('--reconnect-timeout', 1, 86400), 120)
     .option('--fault <kind>', `testing only: send broken updates (${FAULT_HELP})`, parseFault)
     .addOption(backendOption());
+  addDaemonTlsOptions(command, false);
   addAgentNodeOptions(command)
     .addHelpText('after', HELP)
     .action(
@@ -68,6 +70,7 @@ async function runDirectMode(flags: DataOwnerFlags & { coordinator: string }): P
   if (flags.auditor) parseHostPort(flags.auditor, '--auditor');
   const dataCsv = parseDirectDataset(flags.data ?? []);
   const logger = createLogger({ name: `data-owner ${flags.id}` });
+  const tls = daemonTls(flags, undefined, logger);
   const stop = new AbortController();
   onStopSignal(() => stop.abort());
   const result = await runDataOwner(
@@ -83,6 +86,7 @@ async function runDirectMode(flags: DataOwnerFlags & { coordinator: string }): P
       reconnectTimeoutMs: flags.reconnectTimeout * 1000,
       fault: flags.fault,
       logger,
+      tls,
     },
     stop.signal,
   );
@@ -99,6 +103,7 @@ async function runAgentMode(flags: DataOwnerFlags & { agent: string }): Promise<
   // Every file is read and described before the agent hears of this node: a bad one is a start-up error.
   const offers = datasets.map((d) => describeCsv(d.path, d.name));
   const logger = createLogger({ name: `data-owner ${flags.id}` });
+  const tls = daemonTls(flags, undefined, logger);
   for (const offer of offers) logger.info({ dataset: offer.name, rows: offer.rows, columns: offer.columns.length }, `offering dataset ${offer.name}`);
   const backend = await selectBackend(flags.backend, (msg) => logger.info(msg));
   const stop = new AbortController();
@@ -115,6 +120,7 @@ async function runAgentMode(flags: DataOwnerFlags & { agent: string }): Promise<
     diskDir: dirname(datasets[0]?.path ?? resolve('.')),
     runningTasks: () => agent?.runningTasks() ?? [],
     logger,
+    tls,
   });
   const link = await Promise.race([registration, new Promise<undefined>((r) => stop.signal.addEventListener('abort', () => r(undefined), { once: true }))]);
   if (!link) return ExitCode.ok; // stopped before the agent answered
@@ -127,6 +133,7 @@ async function runAgentMode(flags: DataOwnerFlags & { agent: string }): Promise<
     connectTimeoutMs: flags.connectTimeout * 1000,
     reconnectTimeoutMs: flags.reconnectTimeout * 1000,
     fault: flags.fault,
+    tls,
   });
   await agent.done;
   await closeLink(link, logger);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerAgentCommand } from './agent';
 import { registerAuditCommands } from './audit';
 import { registerAuditorCommand } from './auditor';
+import { registerCertsCommands } from './certs';
 import { registerCoordinatorCommand } from './coordinator';
 import { registerDataOwnerCommand } from './data-owner';
 import { registerEvaluateCommand } from './evaluate';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerTaskCommands(program);
   registerNodesCommands(program);
   registerTopologyCommands(program);
+  registerCertsCommands(program);
 }

@@ -5,6 +5,7 @@ import { NODE_KEYS, parseNodeAssignments } from '../agent-views/node-attributes'
 import { formatNode, formatNodeList, nodeJson } from '../agent-views/node-view';
 import { jsonText } from '../agent-views/table';
 import { runAction } from '../run-action';
+import { addClientTlsOptions } from '../tls-options';
 
 interface AgentFlags {
   agent: string;
@@ -37,7 +38,7 @@ Example:
   data-owner-7201  data-owner   online     4     0  wasm          20480      100    1  t-1a2b3c  breast-cancer(190)`)
     .action(
       runAction(async (flags: AgentFlags) => {
-        const list = await withAgent(flags.agent, (a) => a.listNodes());
+        const list = await withAgent(flags, (a) => a.listNodes());
         const rows = list.nodes.map(nodeJson);
         if (flags.json) printJson(rows);
         else process.stdout.write(formatNodeList(rows));
@@ -56,7 +57,7 @@ Example:
     .action(
       runAction(async (id: string, words: string[], flags: AgentFlags) => {
         const values = parseNodeAssignments(words);
-        const node = await withAgent(flags.agent, (a) => a.setNodeAttributes({ nodeId: id, values }), {
+        const node = await withAgent(flags, (a) => a.setNodeAttributes({ nodeId: id, values }), {
           notFound: 'fmls nodes list shows the registered nodes',
         });
         const json = nodeJson(node);
@@ -64,4 +65,6 @@ Example:
         else process.stdout.write(formatNode(json));
       }),
     );
+
+  addClientTlsOptions(nodes);
 }

@@ -2,19 +2,23 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ExitCode, InputError, isClassification, loadTaskFile, sleep, type TaskSpec, type TaskType } from '@fmls/core';
+import { ExitCode, InputError, isClassification, loadTaskFile, parseTaskSpec, sleep, type TaskSpec, type TaskType } from '@fmls/core';
 import { parsePartition, resolveDataset, type PartitionSpec } from '@fmls/data';
 import { verifyLog } from '@fmls/store';
 import { ChildDaemon } from '../child-daemon';
 import { backendOption, onStopSignal } from '../common-options';
 import { parseChoice, parseIntOption, parseNumberOption } from '../parse-options';
 import { runAction } from '../run-action';
+import { loadStorageKeyFlag, storageKeyOption, storedFileReader, type StorageKeyFlags } from '../storage-key-option';
 import { defaultTask, overrideTask, type ModelChoice } from '../simulate/default-task';
 import { prepareSimulationData } from '../simulate/prepare-data';
 import { RoundProgress } from '../simulate/round-progress';
 import { printMetricsSummary } from '../simulate/summary';
+import { NO_TLS, prepareRunCerts } from '../simulate/run-certs';
 
-interface SimulateFlags {
+interface SimulateFlags extends StorageKeyFlags {
+  /** Encrypted aggregation with default CKKS parameters. */
+  he?: boolean;
   dataset: string;
   label?: string;
   clients: number;
@@ -34,6 +38,8 @@ interface SimulateFlags {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   timeout: number;
   json?: boolean;
+  /** false with --no-tls. */
+  tls: boolean;
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -58,6 +64,9 @@ export function registerSimulateCommand(program: Command): void {
     .option('--round-timeout <s>', 'seconds a round waits for updates', parseNumberOption('--round-timeout', 1, 86400))
     .option('--timeout <s>', 'give up on the whole run after this many seconds', parseNumberOption('--timeout', 1, 7 * 86400), 3600)
     .option('--json', 'print the final result as JSON on stdout')
+    .option('--no-tls', 'run the processes without TLS (default: mutual TLS with a throw-away CA in RUN/certs)')
+    .option('--he', 'encrypted aggregation (CKKS): the coordinator only adds ciphertexts; the data owners hold the key (sets privacy.homomorphic)')
+    .addOption(storageKeyOption(true))
     .addOption(backendOption())
     .addHelpText('after', `
 Examples:
@@ -66,7 +75,8 @@ Examples:
   fmls simulate --dataset ./my.csv --label outcome --task task.yaml --out runs/mine
 
 The run directory gets model.json + weights.bin (TensorFlow.js LayersModel), schema.json,
-metrics.jsonl, audit.jsonl (hash-chained), task.json, data/ (the shares) and logs/.`)
+metrics.jsonl, audit.jsonl (hash-chained), task.json, data/ (the shares), certs/ (the run's CA
+and one certificate per process, unless --no-tls) and logs/.`)
     .action(runAction((flags: SimulateFlags, cmd: Command) => simulate(flags, cmd)));
 }
 
@@ -74,6 +84,8 @@ async function simulate(flags: SimulateFlags, cmd: Command): Promise<number> {
   const explicit = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
   const dataset = resolveDataset(flags.dataset, flags.label);
   const out = resolve(flags.out);
+  // Loaded (or created) here so a bad key fails before any daemon starts; the coordinator gets the file.
+  const storageKey = loadStorageKeyFlag(flags, true);
   mkdirSync(join(out, 'data'), { recursive: true });
   if (flags.minClients && flags.minClients > flags.clients) {
     throw new InputError(`--min-clients ${flags.minClients} exceeds --clients ${flags.clients}`);
@@ -100,6 +112,7 @@ async function simulate(flags: SimulateFlags, cmd: Command): Promise<number> {
   } else {
     task = defaultTask(dataset.bundled, overrides);
   }
+  if (flags.he && !task.privacy?.homomorphic) task = parseTaskSpec({ ...task, privacy: { ...task.privacy, homomorphic: {} } }, 'task with --he');
   const shares = prepareSimulationData({
     csvPath: dataset.path,
     label: task.data.label,
@@ -118,6 +131,7 @@ async function simulate(flags: SimulateFlags, cmd: Command): Promise<number> {
   );
 
   const logs = join(out, 'logs');
+  const tlsArgs = flags.tls ? await prepareRunCerts(out, ['auditor', 'coordinator', ...shares.clients.map((c) => c.id)]) : NO_TLS;
   const children: ChildDaemon[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(children.map((c) => c.stop('SIGTERM', 5000)));
@@ -128,12 +142,12 @@ async function simulate(flags: SimulateFlags, cmd: Command): Promise<number> {
   let progress: RoundProgress | undefined;
   try {
     const auditLog = join(out, 'audit.jsonl');
-    const auditor = new ChildDaemon('auditor', ['auditor', '--listen', '127.0.0.1:0', '--log', auditLog], join(logs, 'auditor.log'));
+    const auditor = new ChildDaemon('auditor', ['auditor', '--listen', '127.0.0.1:0', '--log', auditLog, ...tlsArgs('auditor')], join(logs, 'auditor.log'));
     children.push(auditor);
     const auditorAddress = await auditor.waitListening();
     const coordinator = new ChildDaemon(
       'coordinator',
-      ['coordinator', '--listen', '127.0.0.1:0', '--task', taskPath, '--out', out, '--auditor', auditorAddress, '--test', shares.testPath, '--backend', flags.backend],
+      ['coordinator', '--listen', '127.0.0.1:0', '--task', taskPath, '--out', out, '--auditor', auditorAddress, '--test', shares.testPath, '--backend', flags.backend, ...(flags.storageKey ? ['--storage-key', resolve(flags.storageKey)] : []), ...tlsArgs('coordinator')],
       join(logs, 'coordinator.log'),
     );
     children.push(coordinator);
@@ -141,13 +155,13 @@ async function simulate(flags: SimulateFlags, cmd: Command): Promise<number> {
     const owners = shares.clients.map((c) => {
       const owner = new ChildDaemon(
         c.id,
-        ['data-owner', '--coordinator', coordinatorAddress, '--id', c.id, '--data', c.path, '--label', task.data.label, '--auditor', auditorAddress, '--backend', flags.backend],
+        ['data-owner', '--coordinator', coordinatorAddress, '--id', c.id, '--data', c.path, '--label', task.data.label, '--auditor', auditorAddress, '--backend', flags.backend, ...tlsArgs(c.id)],
         join(logs, `${c.id}.log`),
       );
       children.push(owner);
       return owner;
     });
-    progress = new RoundProgress(join(out, 'metrics.jsonl'), task.aggregation.rounds, !isClassification(task.type));
+    progress = new RoundProgress(join(out, 'metrics.jsonl'), task.aggregation.rounds, !isClassification(task.type), storedFileReader(storageKey));
     progress.start();
     const timedOut = Symbol('timeout');
     const code = await Promise.race([coordinator.exited, sleep(flags.timeout * 1000).then(() => timedOut)]);

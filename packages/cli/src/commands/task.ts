@@ -11,6 +11,7 @@ import { jsonText } from '../agent-views/table';
 import { WaitProgress } from '../agent-views/wait-progress';
 import { onStopSignal } from '../common-options';
 import { runAction } from '../run-action';
+import { addClientTlsOptions } from '../tls-options';
 
 interface AgentFlags {
   agent: string;
@@ -59,7 +60,7 @@ Example:
             fix: 'add e.g. `dataset: breast-cancer`; fmls nodes list shows the datasets on offer',
           });
         }
-        const reply = await withAgent(flags.agent, (a) => a.submitTask({ protocolVersion: PROTOCOL_VERSION, specJson: JSON.stringify(spec), source: file }), {
+        const reply = await withAgent(flags, (a) => a.submitTask({ protocolVersion: PROTOCOL_VERSION, specJson: JSON.stringify(spec), source: file }), {
           invalid: 'correct the task file; README.md "Task file" lists every field',
         });
         const waitingFor = reply.waitingFor || null;
@@ -77,7 +78,7 @@ Example:
     .addHelpText('after', '\nExample:\n  $ fmls task list\n  ID        NAME  STATE    PRIORITY  DATASET        ROUND  SUBMITTED\n  t-1a2b3c  bc    running  high      breast-cancer   3/20  2025-01-01T12:00:00Z')
     .action(
       runAction(async (flags: AgentFlags) => {
-        const list = await withAgent(flags.agent, (a) => a.listTasks());
+        const list = await withAgent(flags, (a) => a.listTasks());
         const tasks = list.tasks.map((t) => taskStatusJson(t));
         if (flags.json) printJson(tasks);
         else process.stdout.write(formatTaskList(tasks));
@@ -95,7 +96,7 @@ Example:
     .action(
       runAction(async (id: string, flags: AgentFlags & { details?: boolean }) => {
         const details = flags.details === true;
-        const status = await withAgent(flags.agent, (a) => a.getTaskStatus({ taskId: id, details }), UNKNOWN_TASK);
+        const status = await withAgent(flags, (a) => a.getTaskStatus({ taskId: id, details }), UNKNOWN_TASK);
         const json = taskStatusJson(status, details);
         if (flags.json) return printJson(json);
         process.stdout.write(formatTaskStatus(json) + (details ? formatTaskDetails(json.details) : ''));
@@ -118,7 +119,7 @@ Example:
           process.exit(130);
         });
         const { status, done } = await withAgent(
-          flags.agent,
+          flags,
           (a) =>
             pollTask(a, id, {
               intervalMs: 500,
@@ -150,7 +151,7 @@ Example:
     .addHelpText('after', '\nExample:\n  $ fmls task cancel t-1a2b3c\n  task t-1a2b3c: cancelled')
     .action(
       runAction(async (id: string, flags: AgentFlags) => {
-        const status = await withAgent(flags.agent, (a) => a.cancelTask({ taskId: id }), { ...UNKNOWN_TASK, precondition: 'a task that has ended cannot be cancelled' });
+        const status = await withAgent(flags, (a) => a.cancelTask({ taskId: id }), { ...UNKNOWN_TASK, precondition: 'a task that has ended cannot be cancelled' });
         const json = taskStatusJson(status);
         if (flags.json) return printJson(json);
         process.stdout.write(`task ${id}: ${json.state}${json.reason ? ` (${json.reason})` : ''}\n`);
@@ -169,7 +170,7 @@ Example:
       runAction(async (id: string, flags: AgentFlags & { out: string }) => {
         const dir = resolve(flags.out);
         const files = await withAgent(
-          flags.agent,
+          flags,
           async (a) => {
             // Checked first so that a refused fetch does not leave an empty --out behind.
             const status = await a.getTaskStatus({ taskId: id });
@@ -189,6 +190,8 @@ Example:
         process.stderr.write(`evaluate it: fmls evaluate --model ${flags.out} --data test.csv\n`);
       }),
     );
+
+  addClientTlsOptions(task);
 }
 
 function prepareOutDir(dir: string, flag: string): void {

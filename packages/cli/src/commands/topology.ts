@@ -4,6 +4,7 @@ import { agentOption, withAgent } from '../agent-client';
 import { jsonText } from '../agent-views/table';
 import { formatTopology, topologyJson } from '../agent-views/topology-view';
 import { runAction } from '../run-action';
+import { addClientTlsOptions } from '../tls-options';
 
 export function registerTopologyCommands(program: Command): void {
   const topology = program
@@ -27,7 +28,7 @@ Example:
   ...`)
     .action(
       runAction(async (taskId: string, flags: { agent: string; json?: boolean }) => {
-        const topo = await withAgent(flags.agent, (a) => a.getTopology({ taskId }), {
+        const topo = await withAgent(flags, (a) => a.getTopology({ taskId }), {
           notFound: 'fmls task list shows the tasks; a queued task has no topology yet',
           precondition: 'a queued task has no topology yet: fmls task status shows what it waits for',
         });
@@ -36,4 +37,6 @@ Example:
         else process.stdout.write(formatTopology(json));
       }),
     );
+
+  addClientTlsOptions(topology);
 }

@@ -16,7 +16,8 @@ export class RoundProgress {
   private timer: NodeJS.Timeout | undefined;
   last: RoundMetrics | undefined;
 
-  constructor(private readonly metricsPath: string, private readonly rounds: number, regression: boolean) {
+  /** `read`: how metrics.jsonl is read (opened with the storage key, when the run is encrypted). Default: as it is. */
+  constructor(private readonly metricsPath: string, private readonly rounds: number, regression: boolean, private readonly read: (path: string) => Buffer = readFileSync) {
     if (process.stderr.isTTY) {
       this.bar = new SingleBar({
         stream: process.stderr,
@@ -38,7 +39,13 @@ export class RoundProgress {
 
   poll(): void {
     if (!existsSync(this.metricsPath)) return;
-    const lines = readFileSync(this.metricsPath, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    let text: string;
+    try {
+      text = this.read(this.metricsPath).toString('utf8');
+    } catch {
+      return; // a file left from an earlier run, not yet replaced: read it next time
+    }
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
     for (; this.seen < lines.length; this.seen++) {
       let m: RoundMetrics;
       try {

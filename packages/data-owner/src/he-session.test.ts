@@ -1,0 +1,48 @@
+import { parseTaskSpec } from '@fmls/core';
+import { HeSession } from './he-session';
+
+const spec = parseTaskSpec({ model: { type: 'logistic-regression' }, data: { label: 'y' }, privacy: { homomorphic: {}, minContributors: 2 } });
+
+describe('HeSession', () => {
+  it('deals keys that other data owners open, and decrypts the weighted mean of their updates', async () => {
+    const dealer = await HeSession.create(spec, 't-1', 'a');
+    const other = await HeSession.create(spec, 't-1', 'b');
+    try {
+      const bundle = dealer.deal([{ clientId: 'a', boxPublicKey: dealer.boxPublicKey }, { clientId: 'b', boxPublicKey: other.boxPublicKey }]);
+      expect(Object.keys(bundle.sealedSecretKeys)).toEqual(['b']);
+      other.adopt(bundle);
+      expect(other.hasKeys).toBe(true);
+      const ua = dealer.encryptUpdate(Float32Array.from([1, 2, 3]), 10);
+      expect(ua.length).toBeGreaterThan(1000); // a ciphertext blob, not three floats
+      // Summing two blobs is the coordinator's job; here one blob stands for an aggregate of two.
+      const mean = other.decryptMean(ua, 3, 10, 2);
+      expect([...mean].map((x) => Math.round(x * 1e4) / 1e4)).toEqual([1, 2, 3]);
+    } finally {
+      dealer.dispose();
+      other.dispose();
+    }
+  });
+
+  it('refuses to decrypt an aggregate of fewer than minContributors updates', async () => {
+    const dealer = await HeSession.create(spec, 't-1', 'a');
+    try {
+      dealer.deal([{ clientId: 'a', boxPublicKey: dealer.boxPublicKey }]);
+      const blob = dealer.encryptUpdate(Float32Array.from([1, 2, 3]), 5);
+      expect(() => dealer.decryptMean(blob, 3, 5, 1)).toThrow(/refusing to decrypt an aggregate of 1 update/);
+    } finally {
+      dealer.dispose();
+    }
+  });
+
+  it('cannot join keys sealed for someone else', async () => {
+    const dealer = await HeSession.create(spec, 't-1', 'a');
+    const late = await HeSession.create(spec, 't-1', 'c');
+    try {
+      const bundle = dealer.deal([{ clientId: 'a', boxPublicKey: dealer.boxPublicKey }]);
+      expect(() => late.adopt(bundle)).toThrow(/sealed no secret key for c/);
+    } finally {
+      dealer.dispose();
+      late.dispose();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * A data owner's side of encrypted aggregation (privacy.homomorphic). It makes a box key
+ * pair per task; the key dealer makes the task's CKKS keys and seals the secret key for
+ * every other data owner; each opens its own copy. Updates leave sample-weighted and
+ * encrypted; an aggregate is decrypted only when it holds at least minContributors updates.
+ */
+import { TaskFailedError, ValidationError, type TaskSpec } from '@fmls/core';
+import { CkksContext, createBoxKeyPair, joinCiphertexts, openFrom, sealFor, splitCiphertexts, type BoxKeyPair, type CkksKeyBytes } from '@fmls/he';
+
+export interface KeyBundleIn {
+  ckksPublicKey: Uint8Array;
+  sealedSecretKeys: Record<string, Uint8Array>;
+  dealerBoxPublicKey: Uint8Array;
+  dealerId: string;
+}
+
+export class HeSession {
+  private keys: CkksKeyBytes | undefined;
+
+  private constructor(
+    private readonly ckks: CkksContext,
+    private readonly box: BoxKeyPair,
+    private readonly taskId: string,
+    private readonly ownId: string,
+    readonly minContributors: number,
+  ) {}
+
+  static async create(spec: TaskSpec, taskId: string, ownId: string): Promise<HeSession> {
+    const he = spec.privacy?.homomorphic;
+    if (!he) throw new Error('HeSession for a task without privacy.homomorphic');
+    const ckks = await CkksContext.create({ polyModulusDegree: he.polyModulusDegree, scaleBits: he.scaleBits });
+    return new HeSession(ckks, createBoxKeyPair(), taskId, ownId, spec.privacy?.minContributors ?? 2);
+  }
+
+  get boxPublicKey(): Buffer {
+    return this.box.publicKey;
+  }
+
+  get hasKeys(): boolean {
+    return this.keys?.secretKey !== undefined;
+  }
+
+  /** Key dealer: new CKKS keys, the secret key sealed for each other recipient. */
+  deal(recipients: Array<{ clientId: string; boxPublicKey: Uint8Array }>): KeyBundleIn {
+    const keys = this.ckks.generateKeys();
+    this.keys = keys;
+    const sealedSecretKeys: Record<string, Uint8Array> = {};
+    for (const r of recipients) {
+      if (r.clientId === this.ownId) continue;
+      sealedSecretKeys[r.clientId] = sealFor(keys.secretKey, this.box, r.boxPublicKey, this.taskId, r.clientId);
+    }
+    return { ckksPublicKey: keys.publicKey, sealedSecretKeys, dealerBoxPublicKey: this.box.publicKey, dealerId: this.ownId };
+  }
+
+  /** Opens this node's sealed copy of the secret key. */
+  adopt(bundle: KeyBundleIn): void {
+    const sealed = bundle.sealedSecretKeys[this.ownId];
+    if (!sealed) throw new TaskFailedError(`the key dealer ${bundle.dealerId} sealed no secret key for ${this.ownId}`, { fix: 'this node joined after the keys were made; it cannot take part in this encrypted task' });
+    this.keys = { publicKey: bundle.ckksPublicKey, secretKey: openFrom(sealed, this.box, bundle.dealerBoxPublicKey, this.taskId, this.ownId) };
+  }
+
+  /**
+   * The plaintext mean carried by an encrypted sum, or a refusal when it holds fewer than
+   * minContributors updates (one update alone would be exposed).
+   */
+  decryptMean(blob: Uint8Array, params: number, totalWeight: number, contributors: number): Float32Array {
+    if (contributors < this.minContributors) {
+      throw new ValidationError(`refusing to decrypt an aggregate of ${contributors} update(s); privacy.minContributors is ${this.minContributors}`);
+    }
+    if (!(totalWeight > 0) || !Number.isFinite(totalWeight)) throw new ValidationError(`total weight ${totalWeight} of the aggregate is invalid`);
+    const sum = this.ckks.decrypt(splitCiphertexts(blob, this.ckks.ciphertextCount(params)), params, this.secretKey());
+    const mean = new Float32Array(params);
+    for (let i = 0; i < params; i++) mean[i] = sum[i] / totalWeight;
+    for (let i = 0; i < params; i++) if (!Number.isFinite(mean[i])) throw new ValidationError(`decrypted value ${i} is not finite`);
+    return mean;
+  }
+
+  /** This node's update, weighted by its sample count, encrypted with the secret key (seeded). */
+  encryptUpdate(weights: Float32Array, samples: number): Buffer {
+    return joinCiphertexts(this.ckks.encrypt(weights, samples, { publicKey: this.keysOrThrow().publicKey, secretKey: this.secretKey() }));
+  }
+
+  private keysOrThrow(): CkksKeyBytes {
+    if (!this.keys) throw new TaskFailedError('no CKKS keys yet');
+    return this.keys;
+  }
+
+  private secretKey(): Uint8Array {
+    const sk = this.keysOrThrow().secretKey;
+    if (!sk) throw new TaskFailedError('no CKKS secret key');
+    return sk;
+  }
+
+  dispose(): void {
+    this.ckks.dispose();
+  }
+}
