@@ -3,8 +3,8 @@
  * task that names it and needs no per-task set-up, so work orders are only acknowledged
  * (by taking them) and logged, which keeps the operator's view of what it serves.
  */
-import { parseNodeTaskConfig, sleep, type Logger } from '@fmls/core';
-import type { AgentLink, WorkOrder } from '@fmls/wire';
+import { parseNodeTaskConfig, type Logger } from '@fmls/core';
+import { serveOrders, type AgentLink, type WorkOrder } from '@fmls/wire';
 
 /** What the auditor needs of the link (an AgentLink, or a fake in tests). */
 export type AuditorLink = Pick<AgentLink, 'nextOrder'>;
@@ -64,21 +64,7 @@ export function serveAgent(options: AuditorAgentOptions): AuditorAgent {
     }
   };
 
-  const loop = async (): Promise<void> => {
-    while (!signal.aborted) {
-      let order: WorkOrder | undefined;
-      try {
-        order = await link.nextOrder(signal);
-      } catch (err) {
-        // The link retries outages itself; a refusal gets a pause, never an exit: events still arrive.
-        logger.error(`cannot get work from the agent: ${(err as Error).message}`);
-        await sleep(5000, signal);
-        continue;
-      }
-      if (!order) return;
-      handle(order);
-    }
-  };
+  const loop = (): Promise<void> => serveOrders(link, signal, logger, handle);
 
   return {
     runningTasks: () => [...tasks],

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseNodeTaskConfig, ValidationError, type BackendPreference, type Logger, type NodeTaskConfig } from '@fmls/core';
 import { openSealedFile } from '@fmls/store';
-import type { AgentLink, FileSource, WorkOrder } from '@fmls/wire';
+import { serveOrders, type AgentLink, type FileSource, type WorkOrder } from '@fmls/wire';
 import type { CoordinatorHost } from './coordinator-host';
 import type { CoordinatorTask } from './coordinator-task';
 
@@ -110,6 +110,7 @@ export async function serveAgent(options: ServeAgentOptions): Promise<void> {
   }
 
   async function handle(order: WorkOrder): Promise<void> {
+    logger.info({ kind: order.kind, taskId: order.taskId, sequence: order.sequence, reason: order.reason || undefined }, 'work order');
     if (order.kind === 'RUN') return run(order);
     const entry = running.get(order.taskId);
     if (order.kind !== 'UPDATE' && order.kind !== 'CANCEL') {
@@ -126,14 +127,7 @@ export async function serveAgent(options: ServeAgentOptions): Promise<void> {
   }
 
   try {
-    for (let order = await link.nextOrder(signal); order; order = await link.nextOrder(signal)) {
-      logger.info({ kind: order.kind, taskId: order.taskId, sequence: order.sequence, reason: order.reason || undefined }, 'work order');
-      try {
-        await handle(order);
-      } catch (err) {
-        logger.error({ kind: order.kind, taskId: order.taskId, reason: message(err) }, 'work order failed');
-      }
-    }
+    await serveOrders(link, signal, logger, handle);
   } finally {
     // Tasks end with the daemon; each still reports its end before the link closes.
     for (const { task } of running.values()) task.stop('the coordinator was stopped');

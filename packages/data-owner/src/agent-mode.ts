@@ -4,7 +4,7 @@
  * progress and end. A task that fails is reported and forgotten; the daemon goes on.
  */
 import { parseNodeTaskConfig, sleep, type BackendPreference, type Logger, type NodeTaskConfig } from '@fmls/core';
-import type { AgentLink, TlsCredentials, WorkOrder } from '@fmls/wire';
+import { serveOrders, type AgentLink, type TlsCredentials, type WorkOrder } from '@fmls/wire';
 import { runDataOwner, type DataOwnerOptions } from './data-owner';
 import type { Fault } from './faults';
 
@@ -161,23 +161,7 @@ export function serveAgent(options: DataOwnerAgentOptions): DataOwnerAgent {
   };
 
   const loop = async (): Promise<void> => {
-    while (!signal.aborted) {
-      let order: WorkOrder | undefined;
-      try {
-        order = await link.nextOrder(signal);
-      } catch (err) {
-        // The link retries outages itself; what reaches here is a refusal worth a pause, not an exit.
-        logger.error(`cannot get work from the agent: ${(err as Error).message}`);
-        await sleep(5000, signal);
-        continue;
-      }
-      if (!order) break;
-      try {
-        handle(order);
-      } catch (err) {
-        logger.error({ taskId: order.taskId }, `cannot handle a ${order.kind} order: ${(err as Error).message}`);
-      }
-    }
+    await serveOrders(link, signal, logger, handle);
     for (const taskId of tasks.keys()) stop(taskId, 'the node is stopping');
     const pending = [...tasks.entries()];
     await Promise.race([Promise.all(pending.map(([, t]) => t.settled)), sleep(options.stopGraceMs ?? 5000)]);

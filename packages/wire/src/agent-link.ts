@@ -198,3 +198,32 @@ export class AgentLink {
     this.connection.close();
   }
 }
+
+/**
+ * A role daemon's work loop: takes orders until `signal` aborts and hands each to
+ * `handle`. A failing order is logged and the loop goes on; a refusal from the agent
+ * (outages the link retries itself) gets a pause, never an exit.
+ */
+export async function serveOrders(
+  link: Pick<AgentLink, 'nextOrder'>,
+  signal: AbortSignal,
+  logger: Logger,
+  handle: (order: WorkOrder__Output) => void | Promise<void>,
+): Promise<void> {
+  while (!signal.aborted) {
+    let order: WorkOrder__Output | undefined;
+    try {
+      order = await link.nextOrder(signal);
+    } catch (err) {
+      logger.error(`cannot get work from the agent: ${(err as Error).message}`);
+      await sleep(5000, signal).catch(() => undefined);
+      continue;
+    }
+    if (!order) return;
+    try {
+      await handle(order);
+    } catch (err) {
+      logger.error({ kind: order.kind, taskId: order.taskId }, `cannot handle a ${order.kind} order: ${(err as Error).message}`);
+    }
+  }
+}
