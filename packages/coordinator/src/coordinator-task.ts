@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { sleep, type BackendPreference, type Logger, type TaskSpec } from '@fmls/core';
 import { readCsv } from '@fmls/data';
-import { AuditSink, type CoordinatorHandlers, type TlsCredentials } from '@fmls/wire';
+import { AuditSink, modelSigner, type CoordinatorHandlers, type TlsCredentials } from '@fmls/wire';
 import { selectBackend, type BackendInfo } from '@fmls/tensor';
 import { Admission, type AdmittedNode } from './admission';
 import { ClientRegistry } from './client-registry';
@@ -99,7 +99,8 @@ export async function prepareCoordinatorTask(options: CoordinatorTaskOptions): P
   const intake = new UpdateIntake(state, registry, audit, logger);
   const admission = new Admission(options.admitted);
   const notifiedDone = new Set<string>();
-  const handlers = createHandlers({ state, registry, intake, audit, logger, admission, heartbeatIntervalMs, notifiedDone });
+  const signModel = options.tls ? modelSigner(options.tls.certPem, options.tls.keyPem) : undefined;
+  const handlers = createHandlers({ state, registry, intake, audit, logger, admission, heartbeatIntervalMs, notifiedDone, signModel });
 
   function start(): CoordinatorTask {
     registry.startMonitor();
@@ -128,6 +129,7 @@ export async function prepareCoordinatorTask(options: CoordinatorTaskOptions): P
       const until = Date.now() + (options.doneGraceMs ?? DONE_GRACE_MS);
       while (Date.now() < until && registry.active().some((c) => !notifiedDone.has(c.id))) await sleep(100);
       registry.stopMonitor();
+      state.he?.dispose();
       await audit.flush(5000);
       audit.close();
       return result;

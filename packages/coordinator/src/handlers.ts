@@ -6,6 +6,7 @@ import {
   type AuditSink,
   type CoordinatorHandlers,
   type JoinRequest,
+  type ModelPayload,
 } from '@fmls/wire';
 import { isClassification } from '@fmls/core';
 import type { Admission } from './admission';
@@ -32,6 +33,8 @@ export interface HandlerContext {
   heartbeatIntervalMs: number;
   /** Data owners that have been told the task is over. */
   notifiedDone: Set<string>;
+  /** With TLS: signs every model sent (D-5). */
+  signModel?: (payload: ModelPayload) => ModelPayload;
 }
 
 /** Why a join request is malformed, or undefined. */
@@ -152,16 +155,13 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
       if (req.modelVersion !== state.version) {
         throw new ValidationError(`model version ${req.modelVersion} is not available; the current version is ${state.version}`);
       }
-      if (state.he) return encryptedDownload(state, state.he);
       const vector = state.global;
-      return {
-        header: { taskId: state.taskId, modelVersion: state.version, numParams: vector.length, sha256: state.globalDigest },
-        vector,
-      };
+      const payload = state.he ? encryptedDownload(state, state.he) : { header: { taskId: state.taskId, modelVersion: state.version, numParams: vector.length, sha256: state.globalDigest }, vector };
+      return ctx.signModel ? ctx.signModel(payload) : payload;
     },
 
-    uploadUpdate(parts) {
-      return intake.receive(parts);
+    uploadUpdate(parts, _cancelled, peer) {
+      return intake.receive(parts, peer);
     },
 
     publishKeys(req) {

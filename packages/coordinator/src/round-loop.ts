@@ -59,7 +59,12 @@ export class RoundLoop {
       logger.error({ reason }, 'task failed');
       return { outcome: 'failed', reason };
     } finally {
-      if (state.round) state.round.closed = true;
+      if (state.round) {
+        state.round.closed = true;
+        // SEAL objects live in WebAssembly memory: a long-lived coordinator host must free them.
+        state.round.encrypted?.acc.dispose();
+        state.round.encrypted = undefined;
+      }
       audit.emit('task-finished', {
         taskId: state.taskId,
         details: { outcome: state.phase === 'finished' ? 'succeeded' : 'failed', reason: state.outcomeReason, rounds: state.version, metrics: this.lastMetrics ?? {} },
@@ -145,6 +150,7 @@ export class RoundLoop {
       const accepted = round.accepted();
       if (accepted.length < agg.minClients) {
         round.encrypted?.acc.dispose();
+        round.encrypted = undefined;
         attempt++;
         const why = `round ${number}: ${accepted.length} of ${agg.minClients} required updates arrived (${registry.active().length} data owners live)`;
         audit.emit('round-retried', { taskId: state.taskId, round: number, details: { reason: why, received: accepted.length, needed: agg.minClients } });
@@ -159,6 +165,7 @@ export class RoundLoop {
         // The new global model is the encrypted weighted sum; data owners divide by its weight.
         state.he.publish(round.encrypted.acc, round.encrypted.weight, accepted.length);
         round.encrypted.acc.dispose();
+        round.encrypted = undefined;
       } else {
         state.global = strategy.apply(state.global, round.accumulator.mean());
         state.globalDigest = vectorDigest(state.global);

@@ -18,7 +18,7 @@ export function routingHandlers(lookup: TaskLookup): CoordinatorHandlers {
     heartbeat: async (req) => lookup(req.taskId).heartbeat(req),
     awaitAssignment: async (req, cancelled) => lookup(req.taskId).awaitAssignment(req, cancelled),
     downloadModel: async (req) => lookup(req.taskId).downloadModel(req),
-    uploadUpdate: (parts, cancelled) => byHeader(parts, (task, stream) => lookup(task).uploadUpdate(stream, cancelled)),
+    uploadUpdate: (parts, cancelled, peer) => byHeader(parts, (task, stream) => lookup(task).uploadUpdate(stream, cancelled, peer)),
     publishKeys: async (req) => lookup(req.taskId).publishKeys(req),
     getKeys: async (req) => lookup(req.taskId).getKeys(req),
     releaseModel: (parts, cancelled) => byHeader(parts, (task, stream) => lookup(task).releaseModel(stream, cancelled)),

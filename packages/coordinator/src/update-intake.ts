@@ -5,9 +5,10 @@
  * folded into the round's running mean, so a bad update never reaches the model.
  * Staging buffers come from a fixed pool: memory is O(model x pool), not O(clients).
  */
+import type { X509Certificate } from 'node:crypto';
 import { Semaphore, ValidationError, type Logger } from '@fmls/core';
 import { updateWeight } from '@fmls/aggregation';
-import { ByteAssembler, PROTOCOL_VERSION, VectorAssembler, type AuditSink, type UpdateHeader, type UpdatePartMessage, type UploadReply } from '@fmls/wire';
+import { ByteAssembler, commonName, PROTOCOL_VERSION, updateMessage, VectorAssembler, verifyMessage, type AuditSink, type UpdateHeader, type UpdatePartMessage, type UploadReply } from '@fmls/wire';
 import type { ClientRegistry } from './client-registry';
 import type { EncryptedState } from './encrypted-state';
 import type { Round } from './round';
@@ -29,7 +30,8 @@ export class UpdateIntake {
     this.slots = new Semaphore(poolSize);
   }
 
-  async receive(parts: AsyncIterable<UpdatePartMessage>): Promise<UploadReply> {
+  /** `peer`: the sender's certificate under mutual TLS; the update must then be signed with its key. */
+  async receive(parts: AsyncIterable<UpdatePartMessage>, peer?: X509Certificate): Promise<UploadReply> {
     const iterator = parts[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done || !first.value.header) return { accepted: false, reason: 'the stream must start with an update header' };
@@ -45,6 +47,9 @@ export class UpdateIntake {
     }
     const headerProblem = this.checkHeader(header, client.samples);
     if (headerProblem) return this.reject(header, headerProblem, digestHex, false);
+    // A forged update ends its sender's part in the round, like any invalid update.
+    const forged = peer && signatureProblem(header, peer);
+    if (forged) return this.reject(header, forged, digestHex, true);
     if (this.state.he) return this.receiveEncrypted(header, iterator, client.id, round, digestHex);
 
     const release = await this.slots.acquire();
@@ -184,4 +189,15 @@ export class UpdateIntake {
     }
     return { accepted: false, reason };
   }
+}
+
+/**
+ * Under mutual TLS an update must be signed by the data owner it names: the certificate it
+ * presented carries that name, and its key signed the header (and so the payload digest).
+ */
+function signatureProblem(h: UpdateHeader, peer: X509Certificate): string | undefined {
+  const name = commonName(peer);
+  if (name !== h.clientId) return `update names data owner ${h.clientId} but comes with the certificate of ${name ?? 'an unnamed node'}`;
+  if (!verifyMessage(peer, updateMessage(h), h.signature)) return `the update's signature does not verify against ${h.clientId}'s certificate`;
+  return undefined;
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isClassification, parseModelSchema, parseTaskSpec, TaskFailedError, untilAborted, ValidationError, type BackendPreference, type Logger, type ModelSchema, type TaskSpec } from '@fmls/core';
-import { PROTOCOL_VERSION, AuditSink, bytesDigest, vectorDigest, type Assignment, type TaskInfo, type TlsCredentials } from '@fmls/wire';
+import { PROTOCOL_VERSION, AuditSink, bytesDigest, signMessage, updateMessage, vectorDigest, type UpdateHeaderInput, type Assignment, type TaskInfo, type TlsCredentials } from '@fmls/wire';
 import { buildModel, evaluate, getFlatWeights, paramCount, selectBackend, setFlatWeights, trainLocal, type tf, type TrainData } from '@fmls/tensor';
 import { readCsv } from '@fmls/data';
 import { CoordinatorSession } from './coordinator-session';
@@ -14,6 +14,7 @@ import { HeSession } from './he-session';
 import { updateWeight } from '@fmls/aggregation';
 import { applyFault, type Fault } from './faults';
 import { LocalData } from './local-data';
+import { checkModelSignature } from './model-signature';
 
 export interface DataOwnerOptions {
   coordinator: string;
@@ -140,6 +141,7 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
           return undefined;
         });
       if (!download) continue;
+      if (options.tls?.caPem) checkModelSignature(download.header, options.tls.caPem);
       const downloadSeconds = (performance.now() - downloadStarted) / 1000;
       const schema = parseModelSchema(a.schemaJson, 'the schema from the coordinator');
       if (enc && a.kind === 'RELEASE') {
@@ -160,7 +162,10 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
       const uploadStarted = performance.now();
       const reply = await session.call((s) =>
         session.connection.uploadUpdate(
-          { protocolVersion: PROTOCOL_VERSION, taskId: info.taskId, clientId: options.id, session: s, uploadId, round: a.round, modelVersion: a.modelVersion, sampleCount: local.samples, numParams: payload.length, sha256: digest, metrics: result.metrics, encoding: he ? 'ckks' : 'float32' },
+          signed(
+            { protocolVersion: PROTOCOL_VERSION, taskId: info.taskId, clientId: options.id, session: s, uploadId, round: a.round, modelVersion: a.modelVersion, sampleCount: local.samples, numParams: payload.length, sha256: digest, metrics: result.metrics, encoding: he ? 'ckks' : 'float32' },
+            options,
+          ),
           payload,
           TRANSFER_TIMEOUT_MS,
         ),
@@ -223,6 +228,14 @@ class LocalTrainer {
     if (before.mse !== undefined) metrics.eval_mse = before.mse;
     return { weights: getFlatWeights(model), metrics };
   }
+}
+
+/** With TLS the update is signed with this node's certificate key (D-5); the coordinator checks it under mutual TLS. */
+function signed(header: UpdateHeaderInput, options: DataOwnerOptions): UpdateHeaderInput {
+  if (!options.tls) return header;
+  const signature = signMessage(options.tls.keyPem, updateMessage(header));
+  if (options.fault?.kind === 'bad-signature') signature[signature.length - 1] ^= 0xff;
+  return { ...header, signature };
 }
 
 function notifyRound(options: DataOwnerOptions, logger: Logger, report: RoundReport): void {

@@ -3,6 +3,7 @@
  * maps errors to status codes and streams with backpressure; the logic lives in
  * the handlers the coordinator package supplies.
  */
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Ack } from './generated/fmls/v1/Ack';
@@ -61,10 +62,17 @@ export interface CoordinatorHandlers {
   awaitAssignment(req: AwaitRequest__Output, cancelled: AbortSignal): Promise<Assignment>;
   downloadModel(req: DownloadRequest__Output): Promise<ModelPayload> | ModelPayload;
   /** Parts arrive in order: a header, then chunks. Reading slowly applies backpressure to the sender. */
-  uploadUpdate(parts: AsyncIterable<UpdatePart__Output>, cancelled: AbortSignal): Promise<UploadReply>;
+  /** `peer`: the certificate the sender presented, under mutual TLS. */
+  uploadUpdate(parts: AsyncIterable<UpdatePart__Output>, cancelled: AbortSignal, peer?: X509Certificate): Promise<UploadReply>;
   publishKeys(req: KeyBundle__Output): Promise<Ack> | Ack;
   getKeys(req: GetKeysRequest__Output): Promise<KeyBundle> | KeyBundle;
   releaseModel(parts: AsyncIterable<UpdatePart__Output>, cancelled: AbortSignal): Promise<UploadReply>;
+}
+
+/** The certificate a caller presented under mutual TLS, if any. */
+function peerCertificate(call: grpc.ServerReadableStream<UpdatePart__Output, UploadReply>): X509Certificate | undefined {
+  const raw = call.getAuthContext()?.sslPeerCertificate?.raw;
+  return raw ? new X509Certificate(raw) : undefined;
 }
 
 export function addCoordinatorService(server: grpc.Server, handlers: CoordinatorHandlers): void {
@@ -88,7 +96,7 @@ export function addCoordinatorService(server: grpc.Server, handlers: Coordinator
       }
     }) as grpc.handleServerStreamingCall<DownloadRequest__Output, unknown>,
     UploadUpdate: ((call, callback) => {
-      handlers.uploadUpdate(call as AsyncIterable<UpdatePart__Output>, cancelSignal(call)).then(
+      handlers.uploadUpdate(call as AsyncIterable<UpdatePart__Output>, cancelSignal(call), peerCertificate(call)).then(
         (res) => callback(null, res),
         (err: unknown) => callback(toServiceError(err)),
       );

@@ -13,3 +13,4 @@ export * from './server';
 export * from './status-errors';
 export * from './tensor-chunks';
 export * from './tls';
+export * from './signing';
