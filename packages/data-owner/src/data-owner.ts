@@ -148,13 +148,13 @@ export async function runDataOwner(options: DataOwnerOptions, signal?: AbortSign
         await releaseModel(enc, a, download, trainer.prepare(schema));
         continue;
       }
-      const start = enc ? modelFrom(enc, download, trainer.prepare(schema), a.round) : (download.vector as Float32Array);
+      const start = enc ? await modelFrom(enc, download, trainer.prepare(schema), a.round) : (download.vector as Float32Array);
       const trainStarted = performance.now();
       const result = await trainer.round(schema, start, a.round);
       const trainSeconds = (performance.now() - trainStarted) / 1000;
       if (options.fault) applyFault(options.fault, result.weights);
       // Encrypted aggregation: the update leaves weighted by its sample count and encrypted.
-      const payload = he ? he.encryptUpdate(result.weights, updateWeight(local.samples, spec.aggregation.weighting)) : result.weights;
+      const payload = he ? await he.encryptUpdate(result.weights, updateWeight(local.samples, spec.aggregation.weighting)) : result.weights;
       const digest = payload instanceof Float32Array ? vectorDigest(payload) : bytesDigest(payload);
       if (options.fault?.kind === 'bad-digest') digest[0] ^= 0xff;
       const uploadId = `${options.id}-r${a.round}-v${a.modelVersion}-${randomBytes(4).toString('hex')}`;

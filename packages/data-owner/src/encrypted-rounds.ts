@@ -31,11 +31,11 @@ export async function adoptKeys(c: EncryptedContext): Promise<void> {
 }
 
 /** The model to train from: plaintext as sent, or the decrypted mean of an encrypted aggregate. */
-export function modelFrom(c: EncryptedContext, download: DownloadedModel, params: number, round: number): Float32Array {
+export async function modelFrom(c: EncryptedContext, download: DownloadedModel, params: number, round: number): Promise<Float32Array> {
   if (download.vector) return download.vector;
   const { header } = download;
   try {
-    const mean = c.he.decryptMean(download.bytes as Buffer, params, header.totalWeight, header.contributors);
+    const mean = await c.he.decryptMean(download.bytes as Buffer, params, header.totalWeight, header.contributors);
     c.audit.emit('decryption', { node: c.clientId, taskId: c.taskId, round, details: { version: header.modelVersion, contributors: header.contributors } });
     return mean;
   } catch (err) {
@@ -46,7 +46,7 @@ export function modelFrom(c: EncryptedContext, download: DownloadedModel, params
 
 /** Decrypts the final model and hands it to the coordinator (the requester is entitled to it). */
 export async function releaseModel(c: EncryptedContext, a: Assignment, download: DownloadedModel, params: number): Promise<void> {
-  const model = modelFrom(c, download, params, a.round);
+  const model = await modelFrom(c, download, params, a.round);
   const uploadId = `${c.clientId}-release-v${a.modelVersion}-${randomBytes(4).toString('hex')}`;
   const reply = await c.session.call((s) =>
     c.session.connection.releaseModel(

@@ -12,10 +12,10 @@ describe('HeSession', () => {
       expect(Object.keys(bundle.sealedSecretKeys)).toEqual(['b']);
       other.adopt(bundle);
       expect(other.hasKeys).toBe(true);
-      const ua = dealer.encryptUpdate(Float32Array.from([1, 2, 3]), 10);
+      const ua = await dealer.encryptUpdate(Float32Array.from([1, 2, 3]), 10);
       expect(ua.length).toBeGreaterThan(1000); // a ciphertext blob, not three floats
       // Summing two blobs is the coordinator's job; here one blob stands for an aggregate of two.
-      const mean = other.decryptMean(ua, 3, 10, 2);
+      const mean = await other.decryptMean(ua, 3, 10, 2);
       expect([...mean].map((x) => Math.round(x * 1e4) / 1e4)).toEqual([1, 2, 3]);
     } finally {
       dealer.dispose();
@@ -27,8 +27,8 @@ describe('HeSession', () => {
     const dealer = await HeSession.create(spec, 't-1', 'a');
     try {
       dealer.deal([{ clientId: 'a', boxPublicKey: dealer.boxPublicKey }]);
-      const blob = dealer.encryptUpdate(Float32Array.from([1, 2, 3]), 5);
-      expect(() => dealer.decryptMean(blob, 3, 5, 1)).toThrow(/refusing to decrypt an aggregate of 1 update/);
+      const blob = await dealer.encryptUpdate(Float32Array.from([1, 2, 3]), 5);
+      await expect(dealer.decryptMean(blob, 3, 5, 1)).rejects.toThrow(/refusing to decrypt an aggregate of 1 update/);
     } finally {
       dealer.dispose();
     }

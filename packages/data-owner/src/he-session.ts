@@ -5,7 +5,7 @@
  * encrypted; an aggregate is decrypted only when it holds at least minContributors updates.
  */
 import { TaskFailedError, ValidationError, type TaskSpec } from '@fmls/core';
-import { CkksContext, createBoxKeyPair, joinCiphertexts, openFrom, sealFor, splitCiphertexts, type BoxKeyPair, type CkksKeyBytes } from '@fmls/he';
+import { CkksContext, CkksPool, createBoxKeyPair, joinCiphertexts, openFrom, sealFor, splitCiphertexts, type BoxKeyPair, type CkksKeyBytes } from '@fmls/he';
 
 export interface KeyBundleIn {
   ckksPublicKey: Uint8Array;
@@ -16,6 +16,8 @@ export interface KeyBundleIn {
 
 export class HeSession {
   private keys: CkksKeyBytes | undefined;
+  /** Worker threads that encrypt and decrypt with the task keys, once they are known. */
+  private pool: CkksPool | undefined;
 
   private constructor(
     private readonly ckks: CkksContext,
@@ -43,7 +45,7 @@ export class HeSession {
   /** Key dealer: new CKKS keys, the secret key sealed for each other recipient. */
   deal(recipients: Array<{ clientId: string; boxPublicKey: Uint8Array }>): KeyBundleIn {
     const keys = this.ckks.generateKeys();
-    this.keys = keys;
+    this.useKeys(keys);
     const sealedSecretKeys: Record<string, Uint8Array> = {};
     for (const r of recipients) {
       if (r.clientId === this.ownId) continue;
@@ -56,19 +58,26 @@ export class HeSession {
   adopt(bundle: KeyBundleIn): void {
     const sealed = bundle.sealedSecretKeys[this.ownId];
     if (!sealed) throw new TaskFailedError(`the key dealer ${bundle.dealerId} sealed no secret key for ${this.ownId}`, { fix: 'this node joined after the keys were made; it cannot take part in this encrypted task' });
-    this.keys = { publicKey: bundle.ckksPublicKey, secretKey: openFrom(sealed, this.box, bundle.dealerBoxPublicKey, this.taskId, this.ownId) };
+    this.useKeys({ publicKey: Buffer.from(bundle.ckksPublicKey), secretKey: openFrom(sealed, this.box, bundle.dealerBoxPublicKey, this.taskId, this.ownId) });
+  }
+
+  private useKeys(keys: CkksKeyBytes): void {
+    this.keys = keys;
+    void this.pool?.dispose();
+    this.pool = new CkksPool(this.ckks.params, keys);
   }
 
   /**
    * The plaintext mean carried by an encrypted sum, or a refusal when it holds fewer than
    * minContributors updates (one update alone would be exposed).
    */
-  decryptMean(blob: Uint8Array, params: number, totalWeight: number, contributors: number): Float32Array {
+  async decryptMean(blob: Uint8Array, params: number, totalWeight: number, contributors: number): Promise<Float32Array> {
     if (contributors < this.minContributors) {
       throw new ValidationError(`refusing to decrypt an aggregate of ${contributors} update(s); privacy.minContributors is ${this.minContributors}`);
     }
     if (!(totalWeight > 0) || !Number.isFinite(totalWeight)) throw new ValidationError(`total weight ${totalWeight} of the aggregate is invalid`);
-    const sum = this.ckks.decrypt(splitCiphertexts(blob, this.ckks.ciphertextCount(params)), params, this.secretKey());
+    this.secretKey();
+    const sum = await (this.pool as CkksPool).decrypt(splitCiphertexts(blob, this.ckks.ciphertextCount(params)), params);
     const mean = new Float32Array(params);
     for (let i = 0; i < params; i++) mean[i] = sum[i] / totalWeight;
     for (let i = 0; i < params; i++) if (!Number.isFinite(mean[i])) throw new ValidationError(`decrypted value ${i} is not finite`);
@@ -76,8 +85,9 @@ export class HeSession {
   }
 
   /** This node's update, weighted by its sample count, encrypted with the secret key (seeded). */
-  encryptUpdate(weights: Float32Array, samples: number): Buffer {
-    return joinCiphertexts(this.ckks.encrypt(weights, samples, { publicKey: this.keysOrThrow().publicKey, secretKey: this.secretKey() }));
+  async encryptUpdate(weights: Float32Array, samples: number): Promise<Buffer> {
+    this.secretKey();
+    return joinCiphertexts(await (this.pool as CkksPool).encrypt(weights, samples));
   }
 
   private keysOrThrow(): CkksKeyBytes {
@@ -92,6 +102,7 @@ export class HeSession {
   }
 
   dispose(): void {
+    void this.pool?.dispose();
     this.ckks.dispose();
   }
 }

@@ -2,3 +2,4 @@ export { CkksContext, CkksAccumulator, type CkksParams, type CkksKeyBytes } from
 export { loadSeal } from './load-seal';
 export { createBoxKeyPair, sealFor, openFrom, type BoxKeyPair } from './key-box';
 export { joinCiphertexts, splitCiphertexts } from './ciphertext-blob';
+export { CkksPool } from './ckks-pool';
