@@ -1,5 +1,5 @@
 /** What the agent keeps about nodes and tasks; persisted as JSON documents. */
-import type { NodeRole, Priority, TaskDetails, TaskHistoryEntry, TaskSpec } from '@fmls/core';
+import type { NodeRole, Priority, TaskHistoryEntry, TaskSpec } from '@fmls/core';
 
 export interface DatasetMeta {
   name: string;
@@ -95,8 +95,6 @@ export interface TaskRecord {
   /** Model files received from the coordinator. */
   artifacts: string[];
 }
-
-export type { TaskDetails };
 
 export function emptyTally(): NodeTally {
   return { commRounds: 0, commMean: 0, commM2: 0, bytesSent: 0, bytesReceived: 0, trainSeconds: 0, roundsIn: 0, shareSum: 0, samples: 0 };

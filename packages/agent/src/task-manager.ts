@@ -110,10 +110,14 @@ export class TaskManager {
   /** Starts every queued task that can start now, highest priority and oldest first. */
   schedule(): void {
     const queued = [...this.tasks.values()].filter((t) => t.state === 'queued').sort(byPriorityThenAge);
+    // Loads change only when a task starts, so the node views are rebuilt only then.
+    let views = this.views();
     for (const task of queued) {
-      const result = place(task.spec, this.views());
-      if ('placement' in result) this.start(task, result.placement);
-      else if (task.waitingFor !== result.waitingFor) {
+      const result = place(task.spec, views);
+      if ('placement' in result) {
+        this.start(task, result.placement);
+        views = this.views();
+      } else if (task.waitingFor !== result.waitingFor) {
         task.waitingFor = result.waitingFor;
         this.save(task);
       }

@@ -47,11 +47,9 @@ export function getKeys(state: TaskState, he: EncryptedState, registry: ClientRe
   };
 }
 
-/** The current global model: plaintext before round 1, the encrypted sum after. */
-export function encryptedDownload(state: TaskState, he: EncryptedState): ModelPayload {
-  if (state.version === 0 || !he.blob) {
-    return { header: { taskId: state.taskId, modelVersion: state.version, numParams: state.global.length, sha256: state.globalDigest, encoding: 'float32' }, vector: state.global };
-  }
+/** The encrypted sum once round 1 has closed; undefined before, when the plaintext initial model is sent. */
+export function encryptedDownload(state: TaskState, he: EncryptedState): ModelPayload | undefined {
+  if (state.version === 0 || !he.blob) return undefined;
   if (he.contributors < he.minContributors) throw new ValidationError(`the aggregate holds ${he.contributors} updates, fewer than privacy.minContributors`);
   return {
     header: { taskId: state.taskId, modelVersion: state.version, numParams: he.blob.length, sha256: he.blobDigest, encoding: 'ckks', totalWeight: he.totalWeight, contributors: he.contributors },

@@ -156,7 +156,7 @@ export function createHandlers(ctx: HandlerContext): CoordinatorHandlers {
         throw new ValidationError(`model version ${req.modelVersion} is not available; the current version is ${state.version}`);
       }
       const vector = state.global;
-      const payload = state.he ? encryptedDownload(state, state.he) : { header: { taskId: state.taskId, modelVersion: state.version, numParams: vector.length, sha256: state.globalDigest }, vector };
+      const payload = (state.he && encryptedDownload(state, state.he)) || { header: { taskId: state.taskId, modelVersion: state.version, numParams: vector.length, sha256: state.globalDigest, encoding: 'float32' }, vector };
       return ctx.signModel ? ctx.signModel(payload) : payload;
     },
 

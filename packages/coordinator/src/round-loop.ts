@@ -61,9 +61,8 @@ export class RoundLoop {
     } finally {
       if (state.round) {
         state.round.closed = true;
-        // SEAL objects live in WebAssembly memory: a long-lived coordinator host must free them.
-        state.round.encrypted?.acc.dispose();
-        state.round.encrypted = undefined;
+        // A long-lived coordinator host must free what a stopped round held.
+        state.round.dropEncrypted();
       }
       audit.emit('task-finished', {
         taskId: state.taskId,
@@ -149,8 +148,7 @@ export class RoundLoop {
       this.checkStopped();
       const accepted = round.accepted();
       if (accepted.length < agg.minClients) {
-        round.encrypted?.acc.dispose();
-        round.encrypted = undefined;
+        round.dropEncrypted();
         attempt++;
         const why = `round ${number}: ${accepted.length} of ${agg.minClients} required updates arrived (${registry.active().length} data owners live)`;
         audit.emit('round-retried', { taskId: state.taskId, round: number, details: { reason: why, received: accepted.length, needed: agg.minClients } });
@@ -164,8 +162,7 @@ export class RoundLoop {
       if (state.he && round.encrypted) {
         // The new global model is the encrypted weighted sum; data owners divide by its weight.
         state.he.publish(round.encrypted.acc, round.encrypted.weight, accepted.length);
-        round.encrypted.acc.dispose();
-        round.encrypted = undefined;
+        round.dropEncrypted();
       } else {
         state.global = strategy.apply(state.global, round.accumulator.mean());
         state.globalDigest = vectorDigest(state.global);

@@ -34,6 +34,12 @@ export class Round {
     this.deadline = this.startedAt + timeoutMs;
   }
 
+  /** Frees the ciphertext sum (SEAL objects live in WebAssembly memory, not the JS heap). */
+  dropEncrypted(): void {
+    this.encrypted?.acc.dispose();
+    this.encrypted = undefined;
+  }
+
   accepted(): Array<[string, Delivery]> {
     return [...this.deliveries].filter(([, d]) => d.accepted);
   }

@@ -79,8 +79,10 @@ export class HeSession {
     this.secretKey();
     const sum = await (this.pool as CkksPool).decrypt(splitCiphertexts(blob, this.ckks.ciphertextCount(params)), params);
     const mean = new Float32Array(params);
-    for (let i = 0; i < params; i++) mean[i] = sum[i] / totalWeight;
-    for (let i = 0; i < params; i++) if (!Number.isFinite(mean[i])) throw new ValidationError(`decrypted value ${i} is not finite`);
+    for (let i = 0; i < params; i++) {
+      mean[i] = sum[i] / totalWeight;
+      if (!Number.isFinite(mean[i])) throw new ValidationError(`decrypted value ${i} is not finite`);
+    }
     return mean;
   }
 

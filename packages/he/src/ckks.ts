@@ -119,7 +119,7 @@ export class CkksContext {
     const out = new Float64Array(length);
     try {
       ciphertexts.forEach((bytes, k) => {
-        const ct = this.loadCiphertext(bytes);
+        const ct = loadCiphertext(seal, this.context, bytes);
         decryptor.decrypt(ct, plain);
         ct.delete();
         const values = encoder.decodeFloat64(plain) as Float64Array;
@@ -130,11 +130,6 @@ export class CkksContext {
       for (const h of [plain, encoder, decryptor, sk]) h.delete();
     }
     return out;
-  }
-
-  /** Loads a serialised ciphertext; throws on bytes that are not one for this context. */
-  loadCiphertext(bytes: Uint8Array): Ciphertext {
-    return loadCiphertext(this.seal, this.context, bytes);
   }
 
   private loadPublic(bytes: Uint8Array) {

@@ -33,9 +33,9 @@ import { fileParts, receiveFiles, type FileSource } from './file-transfer';
 import { loadContract } from './proto';
 import { serveUnary } from './servicer';
 import { toServiceError } from './status-errors';
-import { CallFailures } from './call-failures';
+import type { CallFailures } from './call-failures';
+import { openClient, unaryCall } from './client-channel';
 import type { TlsCredentials } from './tls';
-import { channelCredentials } from './tls-channel';
 
 export interface AgentHandlers {
   submitTask(req: SubmitTaskRequest__Output): Promise<SubmitTaskReply> | SubmitTaskReply;
@@ -96,25 +96,14 @@ export class AgentConnection {
 
   /** `tls`: this node's identity; default plaintext. */
   constructor(readonly address: string, tls?: TlsCredentials) {
-    const Ctor = loadContract().Agent;
-    const channel = channelCredentials(address, tls);
-    this.failures = new CallFailures(address, tls);
-    this.client = new Ctor(address, channel.credentials, {
-      ...channel.options,
+    ({ client: this.client, failures: this.failures } = openClient(loadContract().Agent, address, tls, {
       'grpc.max_receive_message_length': 64 << 20,
       'grpc.max_send_message_length': 8 << 20,
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
-    });
+    }));
   }
 
   private call<Req, Res>(name: string, method: (req: Req, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => unknown, req: Req, timeoutMs: number): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      method.call(this.client, req, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res?: Res) => {
-        if (err) void this.failures.explain(name, err).then(reject);
-        else resolve(res as Res);
-      });
-    });
+    return unaryCall(this.failures, name, timeoutMs, (options, cb) => method.call(this.client, req, options, cb));
   }
 
   submitTask(req: SubmitTaskRequest, timeoutMs = 10000): Promise<SubmitTaskReply__Output> {

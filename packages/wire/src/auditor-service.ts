@@ -5,9 +5,9 @@ import type { AuditEvent, AuditEvent__Output } from './generated/fmls/v1/AuditEv
 import type { AuditorClient } from './generated/fmls/v1/Auditor';
 import { loadContract } from './proto';
 import { serveUnary } from './servicer';
-import { CallFailures } from './call-failures';
+import type { CallFailures } from './call-failures';
+import { openClient, unaryCall } from './client-channel';
 import type { TlsCredentials } from './tls';
-import { channelCredentials } from './tls-channel';
 
 export interface AuditorHandlers {
   record(event: AuditEvent__Output): Promise<Ack> | Ack;
@@ -25,22 +25,10 @@ export class AuditorConnection {
   private readonly failures: CallFailures;
   /** `tls`: this node's identity; default plaintext. */
   constructor(readonly address: string, tls?: TlsCredentials) {
-    const Ctor = loadContract().Auditor;
-    const channel = channelCredentials(address, tls);
-    this.failures = new CallFailures(address, tls);
-    this.client = new Ctor(address, channel.credentials, {
-      ...channel.options,
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
-    });
+    ({ client: this.client, failures: this.failures } = openClient(loadContract().Auditor, address, tls));
   }
   record(event: AuditEvent, timeoutMs = 3000): Promise<Ack__Output> {
-    return new Promise((resolve, reject) => {
-      this.client.record(event, { deadline: Date.now() + timeoutMs }, (err, res) => {
-        if (err) void this.failures.explain('Record', err).then(reject);
-        else resolve(res as Ack__Output);
-      });
-    });
+    return unaryCall(this.failures, 'Record', timeoutMs, (o, cb) => this.client.record(event, o, cb));
   }
   close(): void {
     this.client.close();

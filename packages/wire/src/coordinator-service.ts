@@ -27,14 +27,14 @@ import type { UploadReply, UploadReply__Output } from './generated/fmls/v1/Uploa
 import type { Ack__Output } from './generated/fmls/v1/Ack';
 import type { CoordinatorClient } from './generated/fmls/v1/Coordinator';
 import { ValidationError } from '@fmls/core';
-import { CallFailures } from './call-failures';
+import type { CallFailures } from './call-failures';
+import { openClient, unaryCall } from './client-channel';
 import { loadContract } from './proto';
 import { cancelSignal, serveUnary } from './servicer';
 import { toServiceError } from './status-errors';
 import { ByteAssembler, toByteChunks } from './byte-chunks';
 import { toChunks, VectorAssembler } from './tensor-chunks';
 import type { TlsCredentials } from './tls';
-import { channelCredentials } from './tls-channel';
 
 export type UpdatePartMessage = UpdatePart__Output;
 export type UpdateHeaderInput = UpdateHeader;
@@ -113,15 +113,6 @@ export function addCoordinatorService(server: grpc.Server, handlers: Coordinator
   server.addService(loadContract().Coordinator.service, impl);
 }
 
-function unary<Res>(failures: CallFailures, name: string, timeoutMs: number, invoke: (options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => void): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    invoke({ deadline: Date.now() + timeoutMs }, (err, res) => {
-      if (err) void failures.explain(name, err).then(reject);
-      else resolve(res as Res);
-    });
-  });
-}
-
 /** Client side of the Coordinator service, with a deadline on every call. */
 export class CoordinatorConnection {
   private readonly client: CoordinatorClient;
@@ -129,39 +120,33 @@ export class CoordinatorConnection {
 
   /** `tls`: this node's identity; default plaintext. */
   constructor(readonly address: string, tls?: TlsCredentials) {
-    const Ctor = loadContract().Coordinator;
-    const channel = channelCredentials(address, tls);
-    this.failures = new CallFailures(address, tls);
-    this.client = new Ctor(address, channel.credentials, {
-      ...channel.options,
+    ({ client: this.client, failures: this.failures } = openClient(loadContract().Coordinator, address, tls, {
       'grpc.max_receive_message_length': 8 << 20,
       'grpc.max_send_message_length': 8 << 20,
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
-    });
+    }));
   }
 
   getTask(req: GetTaskRequest, timeoutMs = 5000): Promise<TaskInfo__Output> {
-    return unary(this.failures, 'GetTask', timeoutMs, (o, cb) => this.client.getTask(req, o, cb));
+    return unaryCall(this.failures, 'GetTask', timeoutMs, (o, cb) => this.client.getTask(req, o, cb));
   }
   join(req: JoinRequest, timeoutMs = 10000): Promise<JoinReply__Output> {
-    return unary(this.failures, 'Join', timeoutMs, (o, cb) => this.client.join(req, o, cb));
+    return unaryCall(this.failures, 'Join', timeoutMs, (o, cb) => this.client.join(req, o, cb));
   }
   leave(req: LeaveRequest, timeoutMs = 3000): Promise<Ack__Output> {
-    return unary(this.failures, 'Leave', timeoutMs, (o, cb) => this.client.leave(req, o, cb));
+    return unaryCall(this.failures, 'Leave', timeoutMs, (o, cb) => this.client.leave(req, o, cb));
   }
   heartbeat(req: HeartbeatRequest, timeoutMs = 3000): Promise<HeartbeatReply__Output> {
-    return unary(this.failures, 'Heartbeat', timeoutMs, (o, cb) => this.client.heartbeat(req, o, cb));
+    return unaryCall(this.failures, 'Heartbeat', timeoutMs, (o, cb) => this.client.heartbeat(req, o, cb));
   }
   awaitAssignment(req: AwaitRequest, timeoutMs: number): Promise<Assignment__Output> {
-    return unary(this.failures, 'AwaitAssignment', timeoutMs, (o, cb) => this.client.awaitAssignment(req, o, cb));
+    return unaryCall(this.failures, 'AwaitAssignment', timeoutMs, (o, cb) => this.client.awaitAssignment(req, o, cb));
   }
 
   publishKeys(req: KeyBundle, timeoutMs = 30000): Promise<Ack__Output> {
-    return unary(this.failures, 'PublishKeys', timeoutMs, (o, cb) => this.client.publishKeys(req, o, cb));
+    return unaryCall(this.failures, 'PublishKeys', timeoutMs, (o, cb) => this.client.publishKeys(req, o, cb));
   }
   getKeys(req: GetKeysRequest, timeoutMs = 30000): Promise<KeyBundle__Output> {
-    return unary(this.failures, 'GetKeys', timeoutMs, (o, cb) => this.client.getKeys(req, o, cb));
+    return unaryCall(this.failures, 'GetKeys', timeoutMs, (o, cb) => this.client.getKeys(req, o, cb));
   }
 
   /**
